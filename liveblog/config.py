@@ -1,0 +1,81 @@
+"""Settings: each has a default and a one-line description, read from ``LIVEBLOG_*`` variables.
+
+``docs/configuration.md`` lists every setting; ``tests/test_docs.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def _setting(default: Any, description: str) -> Any:
+    return field(default=default, metadata={"description": description})
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = _setting(
+        "sqlite:///liveblog.db",
+        "SQLAlchemy URL of the database: a SQLite file (WAL mode) or postgresql://...",
+    )
+    broker_url: str = _setting(
+        "memory://",
+        "Where change notifications travel between server processes (memory:// is one process).",
+    )
+    host: str = _setting("127.0.0.1", "Address `liveblog serve` listens on.")
+    port: int = _setting(8000, "Port `liveblog serve` listens on.")
+    default_timezone: str = _setting(
+        "Europe/Berlin", "IANA time zone given to new blogs that do not name one."
+    )
+    default_language: str = _setting(
+        "de", "Language (de or en) given to new blogs that do not name one."
+    )
+    page_size: int = _setting(20, "Entries per reader page and default `limit` of the entries API.")
+    max_page_size: int = _setting(100, "Largest `limit` the entries API accepts.")
+    max_request_bytes: int = _setting(
+        262144, "Largest request body in bytes; larger requests get 413 Payload Too Large."
+    )
+    page_cache_size: int = _setting(256, "Rendered reader pages kept in memory per process.")
+    page_revalidate_seconds: float = _setting(
+        1.0,
+        "Seconds a cached reader page is served before the blog's version is checked again.",
+    )
+    page_max_age: int = _setting(5, "Cache-Control max-age (seconds) of reader pages.")
+    page_stale_while_revalidate: int = _setting(
+        30, "Cache-Control stale-while-revalidate (seconds) of reader pages."
+    )
+    public_url: str = _setting(
+        "", "Public base URL of the site for absolute links (empty: taken from each request)."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``LIVEBLOG_<NAME>`` for each setting; keyword arguments win over the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"LIVEBLOG_{f.name.upper()}")
+            if raw is None:
+                continue
+            convert: Callable[[str], Any] = type(f.default)
+            try:
+                values[f.name] = convert(raw)
+            except ValueError as exc:
+                raise SettingsError(f"LIVEBLOG_{f.name.upper()}: {exc}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+
+class SettingsError(ValueError):
+    """A setting's value cannot be used."""
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(environment variable, default, description) of every setting, in declaration order."""
+    return [
+        (f"LIVEBLOG_{f.name.upper()}", f.default, str(f.metadata["description"]))
+        for f in fields(Settings)
+    ]

@@ -1,0 +1,46 @@
+"""Keyset cursors: an opaque token naming the last item of a page, never an OFFSET."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class Order(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+class BadCursor(ValueError):
+    """The cursor was not made by :meth:`Cursor.encode`."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Position after the entry published at ``published_at`` with ``id`` in a given order."""
+
+    published_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = int(self.published_at.timestamp() * 1_000_000)
+        raw = f"{micros}.{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            micros_text, id_text = base64.urlsafe_b64decode(padded).decode().split(".")
+            micros, entry_id = int(micros_text), int(id_text)
+            published = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+        except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError) as exc:
+            raise BadCursor("cursor is not one this server gave out") from exc
+        if entry_id < 0:
+            raise BadCursor("cursor is not one this server gave out")
+        # Rebuild exactly: float division can be off by a microsecond.
+        published = published.replace(microsecond=micros % 1_000_000)
+        return cls(published, entry_id)

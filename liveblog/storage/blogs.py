@@ -1,0 +1,67 @@
+"""Reading and writing blog rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+
+from liveblog.domain.models import Blog, BlogStatus
+from liveblog.storage.tables import blogs
+
+
+def _blog(row: RowMapping) -> Blog:
+    return Blog(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        summary=row["summary"],
+        language=row["language"],
+        timezone=row["timezone"],
+        status=BlogStatus(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_seq=row["last_seq"],
+    )
+
+
+def by_slug(conn: Connection, slug: str) -> Blog | None:
+    row = conn.execute(select(blogs).where(blogs.c.slug == slug)).mappings().first()
+    return _blog(row) if row else None
+
+
+def by_id(conn: Connection, blog_id: int) -> Blog | None:
+    row = conn.execute(select(blogs).where(blogs.c.id == blog_id)).mappings().first()
+    return _blog(row) if row else None
+
+
+def version(conn: Connection, slug: str) -> int | None:
+    """The blog's newest event number: cheap enough to ask on every cache revalidation."""
+    return conn.execute(select(blogs.c.last_seq).where(blogs.c.slug == slug)).scalar_one_or_none()
+
+
+def all_blogs(conn: Connection) -> list[Blog]:
+    rows = conn.execute(select(blogs).order_by(blogs.c.created_at.desc(), blogs.c.id.desc()))
+    return [_blog(r) for r in rows.mappings()]
+
+
+def insert_blog(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(insert(blogs).values(last_seq=0, **values).returning(blogs.c.id))
+    return int(result.scalar_one())
+
+
+def update_blog(conn: Connection, blog_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(blogs).where(blogs.c.id == blog_id).values(**values))
+
+
+def next_seq(conn: Connection, blog_id: int, now: datetime) -> int:
+    """Take the blog's next event number. The UPDATE locks the blog row (PostgreSQL) or runs
+    under the database write lock (SQLite), so concurrent writers get consecutive numbers."""
+    result = conn.execute(
+        update(blogs)
+        .where(blogs.c.id == blog_id)
+        .values(last_seq=blogs.c.last_seq + 1, updated_at=now)
+        .returning(blogs.c.last_seq)
+    )
+    return int(result.scalar_one())

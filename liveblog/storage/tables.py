@@ -1,0 +1,101 @@
+"""The schema. Alembic migrations in ``migrations/`` create exactly this (a test compares them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from liveblog.storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger ids would be nicer on PostgreSQL, but SQLite only autoincrements INTEGER PRIMARY KEY.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # SHA-256 of the token: tokens are 256 random bits, so a fast hash is enough and lets a
+    # request find its token by an index lookup.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+blogs = Table(
+    "blogs",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    # The per-blog event counter. Writers bump it with UPDATE ... RETURNING inside their
+    # transaction, which serialises writers of one blog and makes sequence numbers gap-free.
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("blog_id", IdType, ForeignKey("blogs.id", ondelete="CASCADE"), nullable=False),
+    Column("headline", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("key_event", Boolean, nullable=False),
+    Column("pinned", Boolean, nullable=False),
+    Column("source", String(300), nullable=True),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted_at", UTCDateTime(), nullable=True),
+    Column("author_id", IdType, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    # Keyset pagination of a blog's timeline, newest or oldest first.
+    Index("ix_entries_timeline", "blog_id", "deleted_at", "published_at", "id"),
+    Index("ix_entries_key_events", "blog_id", "key_event", "deleted_at", "published_at", "id"),
+    Index("ix_entries_newest_change", "blog_id", "deleted_at", "updated_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("blog_id", IdType, ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,11 @@
+"""The JSON API under ``/api/v1``."""
+
+from fastapi import APIRouter
+
+from liveblog.web.api import blogs, entries
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(blogs.router)
+router.include_router(entries.router)
+
+__all__ = ["router"]

@@ -1,0 +1,152 @@
+"""``/api/v1/blogs/{slug}/entries``: post, list, read, edit and delete entries.
+
+Edits and deletes need ``If-Match`` with the entry's ETag, so two editors never overwrite each
+other silently: a stale tag gets 412 with the current version, a missing one 428.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from starlette.responses import JSONResponse
+
+from liveblog.domain.errors import FieldError, Gone, InvalidInput, NotFound
+from liveblog.domain.models import Entry
+from liveblog.domain.pagination import BadCursor, Cursor, Order
+from liveblog.domain.serialize import entry_payload
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import entries as entry_rows
+from liveblog.web.api.blogs import _PROBLEMS
+from liveblog.web.api.schemas import EntryCreate, EntryOut, EntryPage, EntryPatch
+from liveblog.web.auth import CurrentUser
+from liveblog.web.services import Services, services
+
+router = APIRouter(tags=["entries"])
+App = Annotated[Services, Depends(services)]
+_VERSIONED = {**_PROBLEMS, **{c: _PROBLEMS[422] for c in (410, 412, 428)}}
+
+
+def etag(entry: Entry) -> str:
+    return f'"{entry.id}-{entry.version}"'
+
+
+def parse_if_match(header: str | None, entry_id: int) -> int | None:
+    """The version an ``If-Match`` names for this entry; ``None`` when the header is missing.
+    A tag for another entry or of another form can never match (version 0)."""
+    if header is None or not header.strip():
+        return None
+    for candidate in header.split(","):
+        tag = candidate.strip().removeprefix("W/").strip('"')
+        name, _, version = tag.partition("-")
+        if name == str(entry_id) and version.isdigit():
+            return int(version)
+    return 0
+
+
+def _entry_response(entry: Entry, status: int = 200) -> JSONResponse:
+    headers = {"ETag": etag(entry), "Cache-Control": "no-cache"}
+    return JSONResponse(entry_payload(entry), status_code=status, headers=headers)
+
+
+@router.post("/blogs/{slug}/entries", status_code=201, response_model=EntryOut, responses=_PROBLEMS)
+def create_entry(slug: str, payload: EntryCreate, user: CurrentUser, app: App) -> JSONResponse:
+    """Post an entry. ``published_at`` may lie in the past (imports), not in the future."""
+    entry = app.actions.create_entry(user, slug, **payload.model_dump())
+    response = _entry_response(entry, 201)
+    response.headers["Location"] = f"/api/v1/blogs/{slug}/entries/{entry.id}"
+    return response
+
+
+@router.get("/blogs/{slug}/entries", response_model=EntryPage, responses=_PROBLEMS)
+def list_entries(
+    slug: str,
+    app: App,
+    limit: Annotated[int | None, Query(ge=1, description="Entries per page.")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    order: Order = Order.NEWEST,
+    key_events: Annotated[bool, Query(description="Only key events.")] = False,
+) -> dict[str, Any]:
+    """Visible entries, newest or oldest first, by keyset pagination."""
+    size = limit or app.settings.page_size
+    if size > app.settings.max_page_size:
+        raise InvalidInput([FieldError("limit", f"must be at most {app.settings.max_page_size}")])
+    after = None
+    if cursor:
+        try:
+            after = Cursor.decode(cursor)
+        except BadCursor as exc:
+            raise InvalidInput([FieldError("cursor", str(exc))]) from exc
+    with app.db.read() as conn:
+        blog = blog_rows.by_slug(conn, slug)
+        if blog is None:
+            raise NotFound(f"no blog with the slug {slug!r}")
+        page = entry_rows.timeline(
+            conn, blog.id, limit=size, order=order, after=after, key_events_only=key_events
+        )
+    return {
+        "items": [entry_payload(e) for e in page.items],
+        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+    }
+
+
+@router.get(
+    "/blogs/{slug}/entries/{entry_id}",
+    response_model=EntryOut,
+    responses={**_VERSIONED, 304: {"description": "Not modified"}},
+)
+def get_entry(
+    slug: str,
+    entry_id: int,
+    app: App,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One entry with its version as ``ETag``; send that tag as ``If-Match`` to change it."""
+    with app.db.read() as conn:
+        blog = blog_rows.by_slug(conn, slug)
+        entry = entry_rows.get(conn, blog.id, entry_id) if blog else None
+    if entry is None:
+        raise NotFound(f"no entry {entry_id} in the blog {slug!r}")
+    if entry.deleted:
+        raise Gone(f"entry {entry_id} was deleted")
+    if if_none_match and etag(entry) in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers={"ETag": etag(entry)})
+    return _entry_response(entry)
+
+
+@router.patch("/blogs/{slug}/entries/{entry_id}", response_model=EntryOut, responses=_VERSIONED)
+def patch_entry(
+    slug: str,
+    entry_id: int,
+    payload: EntryPatch,
+    user: CurrentUser,
+    app: App,
+    if_match: Annotated[str | None, Header(description="The entry's ETag.")] = None,
+) -> JSONResponse:
+    """Edit fields of an entry; ``null`` clears ``headline`` or ``source``."""
+    changes = payload.model_dump(exclude_unset=True)
+    for required in ("body", "key_event", "pinned", "published_at"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput([FieldError(required, "must not be null")])
+    entry = app.actions.update_entry(
+        user, slug, entry_id, changes, if_match=parse_if_match(if_match, entry_id)
+    )
+    return _entry_response(entry)
+
+
+@router.delete(
+    "/blogs/{slug}/entries/{entry_id}",
+    status_code=204,
+    responses=_VERSIONED,
+    response_class=Response,
+)
+def delete_entry(
+    slug: str,
+    entry_id: int,
+    user: CurrentUser,
+    app: App,
+    if_match: Annotated[str | None, Header(description="The entry's ETag.")] = None,
+) -> Response:
+    """Delete an entry: it leaves a tombstone and an ``entry.deleted`` event."""
+    app.actions.delete_entry(user, slug, entry_id, if_match=parse_if_match(if_match, entry_id))
+    return Response(status_code=204)

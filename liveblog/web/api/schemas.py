@@ -1,0 +1,98 @@
+"""Request and response bodies of the API (they also make the OpenAPI document).
+
+Requests forbid unknown fields and do not coerce types; the limits come from the domain rules.
+Semantic checks (blank text, control characters, future times) live in the domain, so the CLI
+and the API reject the same input the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from liveblog.domain import rules
+
+_REQUEST = ConfigDict(extra="forbid")
+
+Language = Literal["de", "en"]
+
+
+class BlogCreate(BaseModel):
+    model_config = _REQUEST
+    slug: StrictStr = Field(max_length=64, examples=["election-night"])
+    title: StrictStr = Field(max_length=rules.MAX_TITLE, description="The blog's topic.")
+    summary: StrictStr | None = Field(
+        None, max_length=rules.MAX_SUMMARY, description="The teaser under the headline."
+    )
+    language: StrictStr | None = Field(None, description="de or en; default from settings.")
+    timezone: StrictStr | None = Field(
+        None, description="IANA zone for times on the page; default Europe/Berlin."
+    )
+
+
+class BlogPatch(BaseModel):
+    model_config = _REQUEST
+    title: StrictStr | None = Field(None, max_length=rules.MAX_TITLE)
+    summary: StrictStr | None = Field(None, max_length=rules.MAX_SUMMARY)
+    language: StrictStr | None = None
+    timezone: StrictStr | None = None
+    status: Literal["open", "closed"] | None = None
+
+
+class BlogOut(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    language: str
+    timezone: str
+    status: Literal["open", "closed"]
+    created_at: str
+    updated_at: str
+    version: int = Field(description="Sequence number of the blog's newest event.")
+
+
+class BlogList(BaseModel):
+    items: list[BlogOut]
+
+
+class EntryCreate(BaseModel):
+    model_config = _REQUEST
+    body: StrictStr = Field(max_length=rules.MAX_BODY, description="Markdown.")
+    headline: StrictStr | None = Field(None, max_length=rules.MAX_HEADLINE)
+    key_event: StrictBool = False
+    pinned: StrictBool = False
+    source: StrictStr | None = Field(
+        None, max_length=rules.MAX_SOURCE, examples=["according to news agencies"]
+    )
+    published_at: AwareDatetime | None = Field(
+        None, description="RFC 3339 with offset; past times allowed (imports), future rejected."
+    )
+
+
+class EntryPatch(BaseModel):
+    model_config = _REQUEST
+    body: StrictStr | None = Field(None, max_length=rules.MAX_BODY)
+    headline: StrictStr | None = Field(None, max_length=rules.MAX_HEADLINE)
+    key_event: StrictBool | None = None
+    pinned: StrictBool | None = None
+    source: StrictStr | None = Field(None, max_length=rules.MAX_SOURCE)
+    published_at: AwareDatetime | None = None
+
+
+class EntryOut(BaseModel):
+    id: int
+    version: int
+    headline: str | None
+    body: str
+    body_html: str
+    key_event: bool
+    pinned: bool
+    source: str | None
+    published_at: str
+    updated_at: str
+
+
+class EntryPage(BaseModel):
+    items: list[EntryOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")

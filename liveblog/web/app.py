@@ -1,0 +1,76 @@
+"""The application factory: wires settings, database, actions and routers together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+
+from liveblog import __version__
+from liveblog.actions import Actions, Clock, utc_now
+from liveblog.config import Settings
+from liveblog.storage.database import Database
+from liveblog.storage.migrate import upgrade
+from liveblog.web import api, errors, health, reader
+from liveblog.web.limits import RequestLimits
+from liveblog.web.page_cache import PageCache
+from liveblog.web.services import Services
+
+STATIC = Path(__file__).parent / "static"
+_DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+DESCRIPTION = """
+The liveblog JSON API. Reads are public; writes need `Authorization: Bearer <token>`
+(create one with `liveblog token create EMAIL`). Errors are RFC 9457 problem details.
+Entries carry an `ETag`; `PATCH` and `DELETE` need it in `If-Match`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+    db = db or Database(settings.database_url)
+    if migrate:
+        upgrade(db)
+    actions = Actions(db, clock=clock)
+    pages = PageCache(settings, db, clock=clock)
+    actions.on_commit(pages.invalidate)
+
+    app = FastAPI(
+        title="liveblog",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = Services(settings=settings, db=db, actions=actions, pages=pages)
+    errors.install(app)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(api.router)
+    app.include_router(reader.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        """Interactive API documentation, served without any CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="liveblog API",
+            swagger_js_url="/api/v1/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/v1/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/v1/docs-assets/favicon.png",
+        )
+
+    return app

@@ -1,0 +1,85 @@
+"""ASGI middleware guarding API writes before any handler runs: the request body must be JSON
+(415 otherwise) and no larger than ``max_request_bytes`` (413 otherwise)."""
+
+from __future__ import annotations
+
+import email.message
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from liveblog.web.problems import problem
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def is_json(content_type: str) -> bool:
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+class RequestLimits:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str = "/api/") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _WRITE_METHODS
+            or not scope["path"].startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if not is_json(headers.get("content-type", "")):
+            response = problem(
+                415,
+                "send the request body as JSON with Content-Type: application/json",
+                type_="unsupported-media-type",
+            )
+            await response(scope, receive, send)
+            return
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        # Read the body now (bounded) so a chunked request cannot slip past the limit.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            f"the request body is larger than the limit of {self.max_bytes} bytes",
+            type_="payload-too-large",
+            max_bytes=self.max_bytes,
+        )
+        await response(scope, receive, send)

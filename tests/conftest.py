@@ -1,0 +1,148 @@
+"""Shared fixtures. Storage-touching tests run on SQLite and, when enabled, on PostgreSQL.
+
+PostgreSQL tests need ``LIVEBLOG_TEST_POSTGRES_URL`` (for example
+``postgresql://postgres@127.0.0.1:5432/test``); without it they skip with that hint, and under
+``CI=true`` any skipped test is reported as a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from liveblog.actions import Actions
+from liveblog.config import Settings
+from liveblog.domain.models import User
+from liveblog.storage.database import Database, normalise_url
+from liveblog.storage.migrate import upgrade
+from liveblog.storage.tables import metadata
+from liveblog.web import create_app
+
+CI = os.environ.get("CI") == "true"
+POSTGRES_URL = os.environ.get("LIVEBLOG_TEST_POSTGRES_URL", "")
+POSTGRES_HINT = (
+    "PostgreSQL tests skipped: set LIVEBLOG_TEST_POSTGRES_URL="
+    "postgresql://postgres@127.0.0.1:5432/test to run them"
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Under CI=true a skipped test is a failure: PostgreSQL, Redis and browser tests must run."""
+    report: pytest.TestReport = yield
+    if CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which must run every test: {report.longrepr}"
+    return report
+
+
+class FakeClock:
+    """A settable clock for actions, so tests control every timestamp."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2023, 10, 12, 3, 15, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Database]:
+    """A fresh PostgreSQL database for this test session, migrated once."""
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_HINT)
+    name = f"liveblog_test_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(normalise_url(POSTGRES_URL))
+    conninfo = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        upgrade(db)
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_postgres(db: Database) -> None:
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated database: SQLite in a temporary file, or the PostgreSQL test database."""
+    if request.param == "postgres":
+        database: Database = request.getfixturevalue("postgres_database")
+        _empty_postgres(database)
+        yield database
+        return
+    database = Database(f"sqlite:///{tmp_path / 'liveblog.db'}")
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def actions(db: Database, clock: FakeClock) -> Actions:
+    return Actions(db, clock=clock)
+
+
+@pytest.fixture
+def admin(actions: Actions) -> User:
+    return actions.create_user("admin@example.org", "admin", "correct horse battery")
+
+
+@pytest.fixture
+def editor(actions: Actions) -> User:
+    return actions.create_user("editor@example.org", "editor", "correct horse battery")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}")
+
+
+@pytest.fixture
+def app(db: Database, settings: Settings, clock: FakeClock) -> FastAPI:
+    return create_app(settings, db=db, clock=clock, migrate=False)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin_headers(app: FastAPI, admin: User) -> dict[str, str]:
+    _, token = app.state.services.actions.create_token(admin.email)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def editor_headers(app: FastAPI, editor: User) -> dict[str, str]:
+    _, token = app.state.services.actions.create_token(editor.email)
+    return {"Authorization": f"Bearer {token}"}
