@@ -24,7 +24,10 @@ from liveblog.web.services import Services, services
 
 router = APIRouter(tags=["entries"])
 App = Annotated[Services, Depends(services)]
-_VERSIONED = {**_PROBLEMS, **{c: _PROBLEMS[422] for c in (410, 412, 428)}}
+_VERSIONED: dict[int | str, dict[str, Any]] = {
+    **_PROBLEMS,
+    **{c: _PROBLEMS[422] for c in (410, 412, 428)},
+}
 
 
 def etag(entry: Entry) -> str:
