@@ -1,0 +1,1 @@
+"""Benchmarks of liveblog. Never part of the test suite: run them with ``bench/run``."""

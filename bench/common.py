@@ -1,0 +1,435 @@
+"""What every workload shares: results and their output, child processes, ports, HTTP, wrk."""
+
+from __future__ import annotations
+
+import ctypes
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+REPO = Path(__file__).resolve().parent.parent
+BUILD = REPO / "bench" / ".build"
+PYTHON = REPO / ".venv" / "bin" / "python"
+SERVER_CORE = 0
+CLIENT_CORE = 1
+WRK = "/usr/bin/wrk"
+NGINX = "/usr/sbin/nginx"
+TASKSET = "/usr/bin/taskset"
+
+# The keys every JSON result line has, in this order (null where a key does not apply).
+RESULT_KEYS = (
+    "system",
+    "workload",
+    "subscribers",
+    "median_ms",
+    "p99_ms",
+    "lost",
+    "duplicated",
+    "cpu_us_per_delivery",
+    "kb_per_connection",
+    "requests_per_s",
+)
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot run or produced a result that cannot be trusted."""
+
+
+@dataclass
+class Options:
+    quick: bool
+    as_json: bool
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One system under one workload. ``extra`` keys follow the fixed ones in the JSON line."""
+
+    system: str
+    workload: str
+    subscribers: int | None = None
+    median_ms: float | None = None
+    p99_ms: float | None = None
+    lost: int | None = None
+    duplicated: int | None = None
+    cpu_us_per_delivery: float | None = None
+    kb_per_connection: float | None = None
+    requests_per_s: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        fixed = {key: getattr(self, key) for key in RESULT_KEYS}
+        return {**fixed, **self.extra}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``ours / peer`` of one figure, e.g. ``read-page requests_per_s 0.42``."""
+
+    workload: str
+    metric: str
+    value: float
+    target: str = ""
+
+    def line(self) -> str:
+        return f"ratio {self.workload} {self.metric} {self.value:.3f}"
+
+
+@dataclass
+class Report:
+    results: list[Result] = field(default_factory=list)
+    ratios: list[Ratio] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def extend(self, other: Report) -> None:
+        self.results.extend(other.results)
+        self.ratios.extend(other.ratios)
+        self.notes.extend(other.notes)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if value >= 1000:
+            return f"{value:,.0f}"
+        if value >= 10:
+            return f"{value:.1f}"
+        return f"{value:.3f}"
+    return str(value)
+
+
+# Table columns: (header, key in Result.as_dict()).
+TABLE_COLUMNS = (
+    ("system", "system"),
+    ("workload", "workload"),
+    ("req/s", "requests_per_s"),
+    ("median ms", "median_ms"),
+    ("p95 ms", "p95_ms"),
+    ("p99 ms", "p99_ms"),
+    ("server CPU µs/req", "cpu_us_per_request"),
+    ("bytes/resp", "bytes_per_response"),
+    ("runs", "runs"),
+)
+
+
+def render_table(report: Report) -> str:
+    rows = [[h for h, _ in TABLE_COLUMNS]]
+    for result in report.results:
+        data = result.as_dict()
+        rows.append([_fmt(data.get(key)) for _, key in TABLE_COLUMNS])
+    # Drop columns that are empty for every result.
+    keep = [i for i in range(len(TABLE_COLUMNS)) if any(row[i] != "-" for row in rows[1:])]
+    rows = [[row[i] for i in keep] for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(keep))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.ljust(widths[i]) if i < 2 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+        if n == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if report.ratios:
+        lines.append("")
+        width = max(len(f"{r.workload} {r.metric}") for r in report.ratios)
+        for ratio in report.ratios:
+            name = f"{ratio.workload} {ratio.metric}".ljust(width)
+            target = f"   (target {ratio.target})" if ratio.target else ""
+            lines.append(f"ratio {name}  {ratio.value:.3f}{target}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def emit(report: Report, options: Options, out: TextIO = sys.stdout) -> None:
+    if options.as_json:
+        for result in report.results:
+            out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
+        for ratio in report.ratios:
+            out.write(ratio.line() + "\n")
+    else:
+        out.write(render_table(report) + "\n")
+    out.flush()
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr, so ``--json`` output on stdout stays machine-readable."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (``fraction`` in 0..1) of non-empty samples."""
+    ordered = sorted(samples)
+    rank = max(1, int(-(-fraction * len(ordered) // 1)))  # ceil
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary_ms(samples_s: Sequence[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in samples_s]
+    return {
+        "median_ms": statistics.median(ms),
+        "p95_ms": percentile(ms, 0.95),
+        "p99_ms": percentile(ms, 0.99),
+    }
+
+
+# -- child processes -----------------------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the benchmark dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+class Processes:
+    """Starts child processes and ends every one of them on exit, whatever happened."""
+
+    def __init__(self) -> None:
+        self._children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop_all()
+
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        core: int | None = None,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.Popen[bytes]:
+        if core is not None:
+            argv = [TASKSET, "-c", str(core), *argv]
+        output = log_path.open("ab") if log_path else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
+                env=env,
+                cwd=cwd,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads are running here
+            )
+        finally:
+            if log_path and not isinstance(output, int):
+                output.close()
+        self._children.append((name, proc))
+        return proc
+
+    def stop(self, proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        self._children = [(n, p) for n, p in self._children if p is not proc]
+
+    def stop_all(self) -> None:
+        for _, proc in reversed(list(self._children)):
+            self.stop(proc)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP end the run through the normal ``finally`` clean-up path."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# -- network -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> Response:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
+    finally:
+        conn.close()
+
+
+def wait_for_http(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"server exited with code {proc.returncode} before answering {path}")
+        try:
+            if http_get(port, path).status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise BenchError(f"no answer on 127.0.0.1:{port}{path} within {timeout:.0f}s")
+
+
+# -- wrk -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    requests_per_s: float
+    bytes_read: float
+    median_ms: float
+    p99_ms: float
+    errors: int
+    bad_status: int
+
+    @property
+    def bytes_per_response(self) -> float:
+        return self.bytes_read / self.requests if self.requests else 0.0
+
+
+_UNITS_S = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_UNITS_B = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+
+
+def _duration_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if not match:
+        raise BenchError(f"cannot read wrk duration {text!r}")
+    return float(match.group(1)) * _UNITS_S[match.group(2)] * 1000
+
+
+def parse_wrk(output: str) -> WrkResult:
+    def find(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, output, re.MULTILINE)
+        if not match:
+            raise BenchError(f"wrk output lacks /{pattern}/:\n{output}")
+        return match
+
+    total = find(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m), ([\d.]+)(B|KB|MB|GB|TB) read")
+    errors = 0
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if socket_errors:
+        errors = sum(int(g) for g in socket_errors.groups())
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return WrkResult(
+        requests=int(total.group(1)),
+        seconds=_duration_ms(total.group(2) + total.group(3)) / 1000,
+        requests_per_s=float(find(r"^Requests/sec:\s+([\d.]+)").group(1)),
+        bytes_read=float(total.group(4)) * _UNITS_B[total.group(5)],
+        median_ms=_duration_ms(find(r"^\s+50%\s+(\S+)").group(1)),
+        p99_ms=_duration_ms(find(r"^\s+99%\s+(\S+)").group(1)),
+        errors=errors,
+        bad_status=int(bad.group(1)) if bad else 0,
+    )
+
+
+def run_wrk(
+    url: str,
+    *,
+    seconds: int,
+    connections: int = 50,
+    threads: int = 1,
+    headers: dict[str, str] | None = None,
+) -> WrkResult:
+    """One bounded wrk run against a loopback URL, wrk pinned to the client core."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise BenchError(f"load goes to 127.0.0.1 only, not {url}")
+    argv = [
+        TASKSET,
+        "-c",
+        str(CLIENT_CORE),
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "--latency",
+    ]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    argv.append(url)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=seconds + 30, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+def check_tools(*tools: str) -> None:
+    missing = [t for t in tools if not (Path(t).exists() or shutil.which(t))]
+    if missing:
+        raise BenchError(f"missing tools: {', '.join(missing)}")
+    if (os.cpu_count() or 1) < 2:
+        raise BenchError("needs two cores: the server runs on core 0, the load client on core 1")

@@ -1,0 +1,184 @@
+"""``/api/v1/blogs/{slug}/entries``: post, list, read, edit, delete."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from liveblog.storage.database import Database
+from tests.api.helpers import assert_problem, new_blog, new_entry, snapshot
+from tests.conftest import FakeClock
+
+
+@pytest.fixture
+def blog(client: TestClient, admin_headers: dict[str, str]) -> str:
+    new_blog(client, admin_headers)
+    return "storm"
+
+
+def test_post_returns_the_entry_with_rendered_html_and_etag(
+    client: TestClient, admin_headers: dict[str, str], blog: str, clock: FakeClock
+) -> None:
+    response = client.post(
+        f"/api/v1/blogs/{blog}/entries",
+        json={
+            "body": "Dikes **hold** in [Nordhafen](https://example.org/n).",
+            "headline": "Dikes hold",
+            "key_event": True,
+            "source": "according to the fire brigade",
+        },
+        headers=admin_headers,
+    )
+    assert response.status_code == 201
+    entry = response.json()
+    assert set(entry) == {
+        "id", "version", "headline", "body", "body_html", "key_event", "pinned", "source",
+        "published_at", "updated_at",
+    }  # fmt: skip
+    assert entry["version"] == 1
+    assert entry["body_html"] == (
+        '<p>Dikes <strong>hold</strong> in <a href="https://example.org/n" '
+        'rel="noopener noreferrer">Nordhafen</a>.</p>'
+    )
+    assert entry["published_at"] == "2023-10-12T03:15:00+00:00"
+    assert entry["updated_at"] == entry["published_at"]
+    assert response.headers["etag"] == f'"{entry["id"]}-1"'
+    assert response.headers["location"] == f"/api/v1/blogs/{blog}/entries/{entry['id']}"
+
+
+def test_past_published_at_is_kept_with_its_instant(
+    client: TestClient, admin_headers: dict[str, str], blog: str
+) -> None:
+    entry = new_entry(client, admin_headers, published_at="2023-10-11T23:30:00+02:00")
+    assert entry["published_at"] == "2023-10-11T21:30:00+00:00"
+    assert entry["updated_at"] == entry["published_at"]
+
+
+def test_edit_bumps_version_and_updated_at_and_needs_if_match(
+    client: TestClient, admin_headers: dict[str, str], blog: str, clock: FakeClock
+) -> None:
+    entry = new_entry(client, admin_headers)
+    url = f"/api/v1/blogs/{blog}/entries/{entry['id']}"
+    tag = client.get(url).headers["etag"]
+    clock.advance(minutes=5)
+    edited = client.patch(
+        url,
+        json={"body": "Water is falling.", "headline": None},
+        headers={**admin_headers, "If-Match": tag},
+    )
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert body["version"] == 2
+    assert body["body_html"] == "<p>Water is falling.</p>"
+    assert body["updated_at"] == "2023-10-12T03:20:00+00:00"
+    assert body["published_at"] == entry["published_at"]
+    assert edited.headers["etag"] == f'"{entry["id"]}-2"'
+
+    stale = client.patch(url, json={"body": "x"}, headers={**admin_headers, "If-Match": tag})
+    problem = assert_problem(stale, 412)
+    assert problem["current_version"] == 2
+    assert_problem(client.patch(url, json={"body": "x"}, headers=admin_headers), 428)
+    assert client.get(url).json()["body"] == "Water is falling."
+
+
+def test_get_supports_if_none_match(
+    client: TestClient, admin_headers: dict[str, str], blog: str
+) -> None:
+    entry = new_entry(client, admin_headers)
+    url = f"/api/v1/blogs/{blog}/entries/{entry['id']}"
+    tag = client.get(url).headers["etag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+
+def test_delete_leaves_a_tombstone(
+    client: TestClient, admin_headers: dict[str, str], blog: str, db: Database
+) -> None:
+    keep = new_entry(client, admin_headers, body="stays")
+    gone = new_entry(client, admin_headers, body="goes")
+    url = f"/api/v1/blogs/{blog}/entries/{gone['id']}"
+    assert_problem(client.delete(url, headers=admin_headers), 428)
+    assert_problem(client.delete(url, headers={**admin_headers, "If-Match": '"1-9"'}), 412)
+    deleted = client.delete(url, headers={**admin_headers, "If-Match": f'"{gone["id"]}-1"'})
+    assert deleted.status_code == 204
+    assert_problem(client.get(url), 410)
+    listed = client.get(f"/api/v1/blogs/{blog}/entries").json()["items"]
+    assert [e["id"] for e in listed] == [keep["id"]]
+    rows = snapshot(db)["entries"]
+    assert len(rows) == 2  # the row stays as a tombstone
+
+
+def test_keyset_pagination_walks_every_entry_once(
+    client: TestClient, admin_headers: dict[str, str], blog: str
+) -> None:
+    base = datetime(2023, 10, 11, 12, 0, tzinfo=UTC)
+    ids = []
+    for i in range(7):
+        when = base + timedelta(minutes=10 * (i // 2))  # pairs share a timestamp
+        ids.append(
+            new_entry(client, admin_headers, body=f"n{i}", published_at=when.isoformat())["id"]
+        )
+    for order, expected in (("newest", ids[::-1]), ("oldest", ids)):
+        seen: list[int] = []
+        cursor = None
+        while True:
+            params: dict[str, str | int] = {"limit": 3, "order": order}
+            if cursor:
+                params["cursor"] = cursor
+            page = client.get(f"/api/v1/blogs/{blog}/entries", params=params).json()
+            seen += [e["id"] for e in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        # Entries with equal published_at come in id order (oldest) or reverse (newest).
+        assert seen == expected, order
+
+
+def test_key_events_filter(client: TestClient, admin_headers: dict[str, str], blog: str) -> None:
+    new_entry(client, admin_headers, body="plain")
+    key = new_entry(client, admin_headers, body="big", headline="Big news", key_event=True)
+    items = client.get(f"/api/v1/blogs/{blog}/entries?key_events=true").json()["items"]
+    assert [e["id"] for e in items] == [key["id"]]
+
+
+def test_pin_and_unpin_events_and_single_pinned_entry(
+    client: TestClient, admin_headers: dict[str, str], blog: str
+) -> None:
+    first = new_entry(client, admin_headers, pinned=True)
+    second = new_entry(client, admin_headers)
+    url = f"/api/v1/blogs/{blog}/entries/{second['id']}"
+    pinned = client.patch(
+        url, json={"pinned": True}, headers={**admin_headers, "If-Match": f'"{second["id"]}-1"'}
+    )
+    assert pinned.json()["pinned"] is True
+    first_now = client.get(f"/api/v1/blogs/{blog}/entries/{first['id']}").json()
+    assert first_now["pinned"] is False
+    assert first_now["version"] == 2
+
+
+def test_entry_of_another_blog_is_404(
+    client: TestClient, admin_headers: dict[str, str], blog: str, db: Database
+) -> None:
+    new_blog(client, admin_headers, slug="other")
+    foreign = new_entry(client, admin_headers, slug="other", body="secret draft")
+    url = f"/api/v1/blogs/{blog}/entries/{foreign['id']}"
+    before = snapshot(db)
+    for response in (
+        client.get(url),
+        client.patch(
+            url, json={"body": "x"}, headers={**admin_headers, "If-Match": f'"{foreign["id"]}-1"'}
+        ),
+        client.delete(url, headers={**admin_headers, "If-Match": f'"{foreign["id"]}-1"'}),
+    ):
+        problem = assert_problem(response, 404)
+        assert "secret" not in response.text
+        assert problem["detail"]
+    assert snapshot(db) == before
+
+
+def test_editor_can_write_entries(
+    client: TestClient, admin_headers: dict[str, str], editor_headers: dict[str, str], blog: str
+) -> None:
+    entry = new_entry(client, editor_headers)
+    assert entry["version"] == 1
