@@ -5,8 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Order(StrEnum):
@@ -26,7 +30,7 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        micros = int(self.published_at.timestamp() * 1_000_000)
+        micros = (self.published_at - _EPOCH) // _MICROSECOND
         raw = f"{micros}.{self.id}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -36,11 +40,9 @@ class Cursor:
             padded = token + "=" * (-len(token) % 4)
             micros_text, id_text = base64.urlsafe_b64decode(padded).decode().split(".")
             micros, entry_id = int(micros_text), int(id_text)
-            published = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+            published = _EPOCH + micros * _MICROSECOND
         except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError) as exc:
             raise BadCursor("cursor is not one this server gave out") from exc
         if entry_id < 0:
             raise BadCursor("cursor is not one this server gave out")
-        # Rebuild exactly: float division can be off by a microsecond.
-        published = published.replace(microsecond=micros % 1_000_000)
         return cls(published, entry_id)

@@ -1,0 +1,27 @@
+"""Settings: defaults, environment overrides, and clear errors for bad values."""
+
+from __future__ import annotations
+
+import pytest
+
+from liveblog.config import Settings, SettingsError, describe
+
+
+def test_every_setting_has_a_description() -> None:
+    for name, _default, description in describe():
+        assert name.startswith("LIVEBLOG_")
+        assert description.strip(), name
+
+
+def test_environment_overrides_defaults() -> None:
+    settings = Settings.from_env(
+        {"LIVEBLOG_PORT": "9000", "LIVEBLOG_PAGE_REVALIDATE_SECONDS": "0.5"}
+    )
+    assert settings.port == 9000
+    assert settings.page_revalidate_seconds == 0.5
+    assert settings.database_url == "sqlite:///liveblog.db"
+
+
+def test_bad_values_name_the_variable() -> None:
+    with pytest.raises(SettingsError, match="LIVEBLOG_PORT"):
+        Settings.from_env({"LIVEBLOG_PORT": "eighty"})
