@@ -253,8 +253,6 @@ class Actions:
         text_changes = {k: changes[k] for k in ("body", "headline", "source") if k in changes}
         if text_changes:
             values.update(_entry_text(errors, **text_changes))
-            if "body" in values:
-                values["body_html"] = markdown_to_html(values["body"])
         for flag in ("key_event", "pinned"):
             if flag in changes:
                 if not isinstance(changes[flag], bool):
@@ -266,6 +264,8 @@ class Actions:
             else:
                 values["published_at"] = rules.published_at(errors, changes["published_at"], now)
         errors.raise_if_any()
+        if "body" in values:
+            values["body_html"] = markdown_to_html(values["body"])
         with self.db.write() as conn:
             blog = _open_blog_or_error(conn, slug)
             current = _entry_or_error(conn, blog.id, entry_id)

@@ -260,3 +260,24 @@ def assert_inert(html: str) -> None:
             assert not name.startswith("on"), name
             lowered = (value or "").strip().lower()
             assert not lowered.startswith(("javascript:", "data:", "vbscript:")), value
+
+
+PATCH_CASES = [c for c in ENTRY_CASES if c[0] != "missing body"] + [
+    ("null body", {"body": None}, "body"),
+    ("null pinned", {"pinned": None}, "pinned"),
+]
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(("case", "payload", "field"), PATCH_CASES, ids=[c[0] for c in PATCH_CASES])
+def test_bad_entry_edit_is_rejected_with_a_field_error(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    existing: dict[str, Any],
+    case: str,
+    payload: dict[str, Any],
+    field: str,
+) -> None:
+    url = f"/api/v1/blogs/storm/entries/{existing['id']}"
+    headers = {**admin_headers, "If-Match": f'"{existing["id"]}-1"'}
+    assert_problem(client.patch(url, json=payload, headers=headers), 422, field)
