@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from liveblog.domain.rules import MAX_ID
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -42,6 +44,6 @@ class Cursor:
             published = _EPOCH + micros * _MICROSECOND
         except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError) as exc:
             raise BadCursor("cursor is not one this server gave out") from exc
-        if entry_id < 0:
+        if not 0 <= entry_id <= MAX_ID:
             raise BadCursor("cursor is not one this server gave out")
         return cls(published, entry_id)

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from liveblog.domain.errors import FieldError, InvalidInput
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+MAX_ID = 2**63 - 1
+"""Largest id a row can have (BIGINT); larger ones cannot exist."""
 LANGUAGES = ("de", "en")
 MAX_TITLE = 200
 MAX_SUMMARY = 1_000
@@ -63,7 +65,7 @@ def text(
 
 
 def slug(errors: Collector, value: str) -> str:
-    if not SLUG_PATTERN.match(value):
+    if not SLUG_PATTERN.fullmatch(value):
         errors.add(
             "slug",
             "must be 1-64 characters of lowercase letters a-z, digits and hyphens, "

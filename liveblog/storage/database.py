@@ -62,9 +62,17 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (one consistent snapshot on both databases)."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read-only transaction that sees one consistent state for all of its queries.
+
+        SQLite in WAL mode gives that to every read transaction. PostgreSQL's default READ
+        COMMITTED takes a new snapshot per statement, so a page could mix two versions (say, the
+        pinned entry twice after a re-pin); REPEATABLE READ READ ONLY makes it one version.
+        """
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -88,6 +88,8 @@ entries = Table(
     Index("ix_entries_timeline", "blog_id", "deleted_at", "published_at", "id"),
     Index("ix_entries_key_events", "blog_id", "key_event", "deleted_at", "published_at", "id"),
     Index("ix_entries_newest_change", "blog_id", "deleted_at", "updated_at"),
+    # The pinned entry of a blog, found without scanning the blog's timeline.
+    Index("ix_entries_pinned", "blog_id", "pinned", "deleted_at"),
 )
 
 events = Table(

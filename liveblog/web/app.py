@@ -56,9 +56,11 @@ def create_app(
     app.state.services = Services(settings=settings, db=db, actions=actions, pages=pages)
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    # Fresh cached reader pages are answered before routing (see reader.ReaderFastPath).
+    app.add_middleware(reader.ReaderFastPath, cache=pages)
     app.include_router(health.router)
-    app.include_router(api.router)
     app.include_router(reader.router)
+    app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 

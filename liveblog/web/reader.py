@@ -1,5 +1,164 @@
-"""Placeholder: reader pages."""
+"""Reader pages: ``/`` (the open blogs), ``/live/{slug}`` and ``/live/{slug}/entries/{id}``.
+
+Server-rendered HTML, complete without JavaScript; what each view shows is described in
+:mod:`liveblog.web.pages`, how pages are cached in :mod:`liveblog.web.page_cache`.
+
+The handlers are plain Starlette routes and ``async``: a cached page is served on the event loop
+without a threadpool hop, dependency resolution or header encoding, because this is the hottest
+path of the application. Only rendering and revalidation (database I/O) go to a worker thread.
+
+:class:`ReaderFastPath` goes one step further: installed as the outermost ASGI middleware
+(``app.add_middleware(ReaderFastPath, cache=pages)``) it answers fresh cache hits before
+FastAPI's routing runs, which is most of the cost of a hit. Everything else (misses, errors, other
+paths) passes through to the routes below, which compute the same cache keys.
+
+Status codes: 400 for a query value the page cannot mean (bad ``order``, ``key_events`` or
+``cursor``), 404 for an unknown blog or an entry that is not in this blog, 410 for a deleted
+entry. Error pages are HTML in the blog's language (the site's default when there is no blog).
+"""
+
+from __future__ import annotations
+
+from functools import partial
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from liveblog.web import pages
+from liveblog.web.page_cache import CachedPage, Key, PageCache
+from liveblog.web.services import Services, services
 
 router = APIRouter(include_in_schema=False)
+_PREFIX = "/live/"
+
+
+def blog_key(slug: str, view: pages.View) -> Key:
+    return (slug, view.key)
+
+
+def entry_key(slug: str, entry_id: int | None) -> Key:
+    return (slug, f"entry|{entry_id or 0}")
+
+
+def key_for(path: str, query_string: bytes) -> Key | None:
+    """The cache key of a reader page URL, or ``None`` for anything the routes would reject."""
+    if not path.startswith(_PREFIX):
+        return None
+    parts = path[len(_PREFIX) :].split("/")
+    slug = parts[0]
+    if not pages.valid_slug(slug):
+        return None
+    if len(parts) == 1:
+        try:
+            view = pages.parse_view(QueryParams(query_string)) if query_string else None
+        except pages.BadView:
+            return None
+        return blog_key(slug, view or pages.DEFAULT_VIEW)
+    if len(parts) == 3 and parts[1] == "entries":
+        return entry_key(slug, pages.parse_entry_id(parts[2]))
+    return None
+
+
+class ReaderFastPath:
+    """ASGI middleware answering fresh reader-page cache hits without routing.
+
+    Only ``GET``/``HEAD`` of ``/live/...`` whose page :meth:`PageCache.lookup` has ready; the
+    response (including 304 for a matching ``If-None-Match``) is byte for byte what the route
+    would send. Never touches the database, never renders.
+    """
+
+    def __init__(self, app: ASGIApp, *, cache: PageCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            key = key_for(path, scope["query_string"])
+            page = self.cache.lookup(key) if key is not None else None
+            if page is not None:
+                response = page.response(_if_none_match(scope))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _if_none_match(scope: Scope) -> str | None:
+    values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
+    return ", ".join(values) if values else None
+
+
+def _error(app: Services, status: int, label: str) -> Response:
+    html = pages.error_page(app.settings.default_language, status, label)
+    return CachedPage.build(pages.Rendered(status, html, None), app.settings).response()
+
+
+async def blog_page(request: Request) -> Response:
+    """A blog's live page; cached pages are served without touching the database."""
+    app = services(request)
+    slug: str = request.path_params["slug"]
+    if not pages.valid_slug(slug):
+        return _error(app, 404, "blog_missing")
+    if request.scope["query_string"]:
+        try:
+            view = pages.parse_view(request.query_params)
+        except pages.BadView as exc:
+            return _error(app, 400, exc.label)
+    else:
+        view = pages.DEFAULT_VIEW
+    key = blog_key(slug, view)
+    page = app.pages.lookup(key)
+    if page is None:
+        render = partial(pages.blog_page, settings=app.settings, slug=slug, view=view)
+        page = await run_in_threadpool(app.pages.get, key, render)
+    return page.response(request.headers.get("if-none-match"))
+
+
+async def entry_page(request: Request) -> Response:
+    """One entry's permalink page (blog header, the entry, a link back to the blog)."""
+    app = services(request)
+    slug: str = request.path_params["slug"]
+    entry_id = pages.parse_entry_id(request.path_params["entry_id"])
+    if not pages.valid_slug(slug):
+        return _error(app, 404, "blog_missing")
+    # Every id gets its own key, also ids that do not exist: their 404 is cached per version
+    # like any page, within the LRU bound.
+    key = entry_key(slug, entry_id)
+    page = app.pages.lookup(key)
+    if page is None:
+        render = partial(pages.entry_page, settings=app.settings, slug=slug, entry_id=entry_id)
+        page = await run_in_threadpool(app.pages.get, key, render)
+    return page.response(request.headers.get("if-none-match"))
+
+
+def _index(app: Services) -> CachedPage:
+    with app.db.read() as conn:
+        html = pages.index_page(conn, app.settings)
+    return CachedPage.build(pages.Rendered(200, html, None), app.settings)
+
+
+async def index_page(request: Request) -> Response:
+    """The open blogs. Rendered per request (one row per blog), with ETag and 304."""
+    app = services(request)
+    page = await run_in_threadpool(_index, app)
+    return page.response(request.headers.get("if-none-match"))
+
+
+router.add_route("/", index_page, methods=["GET"], name="reader_index", include_in_schema=False)
+router.add_route(
+    "/live/{slug}", blog_page, methods=["GET"], name="reader_blog", include_in_schema=False
+)
+router.add_route(
+    "/live/{slug}/entries/{entry_id}",
+    entry_page,
+    methods=["GET"],
+    name="reader_entry",
+    include_in_schema=False,
+)

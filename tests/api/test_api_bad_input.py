@@ -4,6 +4,7 @@ the event log are exactly as before."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liveblog.domain import rules
+from liveblog.domain.pagination import Cursor
 from liveblog.storage.database import Database
 from tests.api.helpers import assert_problem, new_blog, new_entry, snapshot
 
@@ -73,6 +75,7 @@ BLOG_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("slug with umlaut", {"slug": "sturmflut-küste", "title": "T"}, "slug"),
     ("slug with slash", {"slug": "a/b", "title": "T"}, "slug"),
     ("slug too long", {"slug": "a" * 65, "title": "T"}, "slug"),
+    ("slug with trailing newline", {"slug": "storm-two\n", "title": "T"}, "slug"),
     ("empty title", {"slug": "ok", "title": "  "}, "title"),
     ("title over the limit", {"slug": "ok", "title": "t" * (rules.MAX_TITLE + 1)}, "title"),
     ("summary over the limit", {"slug": "ok", "title": "T", "summary": "s" * (rules.MAX_SUMMARY + 1)}, "summary"),
@@ -202,6 +205,7 @@ def test_bad_query_parameters(client: TestClient) -> None:
         ("order=sideways", "order"),
         ("cursor=%%%", "cursor"),
         ("cursor=bm90LWEtY3Vyc29y", "cursor"),
+        ("cursor=" + Cursor(datetime(2023, 1, 1, tzinfo=UTC), 2**63).encode(), "cursor"),
     ):
         response = client.get(f"/api/v1/blogs/storm/entries?{query}")
         assert_problem(response, 422, field)
@@ -210,6 +214,8 @@ def test_bad_query_parameters(client: TestClient) -> None:
 @pytest.mark.usefixtures("unchanged")
 def test_non_numeric_entry_id_is_422(client: TestClient) -> None:
     assert_problem(client.get("/api/v1/blogs/storm/entries/abc"), 422, "entry_id")
+    huge = "/api/v1/blogs/storm/entries/99999999999999999999"
+    assert_problem(client.get(huge), 422, "entry_id")
 
 
 @pytest.mark.usefixtures("unchanged")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from starlette.responses import JSONResponse
 
 from liveblog.domain.errors import FieldError, Gone, InvalidInput, NotFound
 from liveblog.domain.models import Entry
 from liveblog.domain.pagination import BadCursor, Cursor, Order
+from liveblog.domain.rules import MAX_ID
 from liveblog.domain.serialize import entry_payload
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import entries as entry_rows
@@ -24,6 +25,7 @@ from liveblog.web.services import Services, services
 
 router = APIRouter(tags=["entries"])
 App = Annotated[Services, Depends(services)]
+EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
 _VERSIONED: dict[int | str, dict[str, Any]] = {
     **_PROBLEMS,
     **{c: _PROBLEMS[422] for c in (410, 412, 428)},
@@ -100,7 +102,7 @@ def list_entries(
 )
 def get_entry(
     slug: str,
-    entry_id: int,
+    entry_id: EntryId,
     app: App,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -120,7 +122,7 @@ def get_entry(
 @router.patch("/blogs/{slug}/entries/{entry_id}", response_model=EntryOut, responses=_VERSIONED)
 def patch_entry(
     slug: str,
-    entry_id: int,
+    entry_id: EntryId,
     payload: EntryPatch,
     user: CurrentUser,
     app: App,
@@ -145,7 +147,7 @@ def patch_entry(
 )
 def delete_entry(
     slug: str,
-    entry_id: int,
+    entry_id: EntryId,
     user: CurrentUser,
     app: App,
     if_match: Annotated[str | None, Header(description="The entry's ETag.")] = None,

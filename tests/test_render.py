@@ -1,0 +1,180 @@
+"""Markdown is made safe, and the page header parts are formatted as newsrooms write them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from liveblog import render
+
+BERLIN = "Europe/Berlin"
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, as a browser's tokenizer would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
+
+
+def assert_safe(html: str) -> None:
+    """Only allowlisted tags and attributes; no handlers; only http(s)/mailto links with rel."""
+    for tag, attrs in tags_of(html):
+        assert tag in render.ALLOWED_TAGS, (tag, html)
+        allowed = render.ALLOWED_ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (name, html)
+            assert name in allowed, (tag, name, html)
+            if name == "href":
+                assert value is not None
+                scheme = urlsplit(value.strip()).scheme.lower()
+                assert scheme in ("", *render.ALLOWED_URL_SCHEMES), (value, html)
+        if tag == "a":
+            assert attrs.get("rel") == "noopener noreferrer", html
+    # Text such as "javascript:" may stay as visible text; only markup can run.
+    assert "<script" not in html.lower()
+
+
+# -- markdown ------------------------------------------------------------------------------------
+
+
+def test_markdown_renders_the_usual_formatting() -> None:
+    html = render.markdown_to_html(
+        "Erster **fett** und *kursiv*.\n\n- eins\n- zwei\n\n> Zitat\n\n~~alt~~"
+    )
+    assert "<strong>fett</strong>" in html
+    assert "<em>kursiv</em>" in html
+    assert "<li>eins</li>" in html
+    assert "<blockquote>" in html
+    assert "<del>alt</del>" in html or "<s>alt</s>" in html
+    assert_safe(html)
+
+
+def test_links_get_noopener_noreferrer() -> None:
+    html = render.markdown_to_html("[Bericht](https://example.org/a?b=1) und <https://example.net>")
+    anchors = [attrs for tag, attrs in tags_of(html) if tag == "a"]
+    assert [a["href"] for a in anchors] == ["https://example.org/a?b=1", "https://example.net"]
+    assert all(a["rel"] == "noopener noreferrer" for a in anchors)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+        '<img src="x" onerror="alert(1)">',
+        "<svg onload=alert(1)>",
+        '<a href="https://example.org" onclick="alert(1)">x</a>',
+        '<iframe src="https://evil.example"></iframe>',
+        "<style>body{display:none}</style>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+        "[klick](javascript:alert(1))",
+        "[klick](JaVaScRiPt:alert(1))",
+        "[klick](jav&#x61;script:alert(1))",
+        "[klick](  javascript:alert(1))",
+        "[klick](vbscript:msgbox(1))",
+        "<javascript:alert(1)>",
+        "[klick](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "![bild](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+        "![bild](https://tracker.example/pixel.gif)",
+        '[x](https://example.org "title" onmouseover=alert(1))',
+        "<!-- <script>alert(1)</script> -->",
+        "`<script>alert(1)</script>`",
+        "```\n<script>alert(1)</script>\n```",
+    ],
+)
+def test_markdown_never_lets_script_through(source: str) -> None:
+    html = render.markdown_to_html(source)
+    assert_safe(html)
+    for tag, attrs in tags_of(html):
+        assert tag not in ("script", "img", "iframe", "svg", "style")
+        assert "style" not in attrs
+        assert all(not (v or "").lower().startswith(("data:", "vbscript:")) for v in attrs.values())
+
+
+def test_raw_html_is_shown_as_text() -> None:
+    html = render.markdown_to_html("<b>fett?</b> & <i>")
+    assert "&lt;b&gt;fett?&lt;/b&gt; &amp; &lt;i&gt;" in html
+
+
+def test_images_are_dropped_without_requests() -> None:
+    html = render.markdown_to_html("![Foto vom Ort](https://images.example/a.jpg)")
+    assert "<img" not in html
+    assert "images.example" not in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *"<>\"'=:/()[]!&#;`*_-\n ",
+                *("javascript", "data", "on", "error", "script", "img", "a", "href", "src", "x"),
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_any_markdown_renders_safe(pieces: list[str]) -> None:
+    assert_safe(render.markdown_to_html("".join(pieces)))
+
+
+# -- header parts --------------------------------------------------------------------------------
+
+
+def test_headline_with_and_without_a_key_event() -> None:
+    assert render.headline("Hochwasser", "Deich bei Ortsrand hält") == (
+        "Hochwasser ++ Deich bei Ortsrand hält ++"
+    )
+    assert render.headline("Hochwasser", None) == "Hochwasser"
+    assert render.headline("Hochwasser", "") == "Hochwasser"
+
+
+def test_stand_in_german_is_local_time_with_uhr() -> None:
+    moment = datetime(2023, 10, 12, 3, 15, tzinfo=UTC)
+    assert render.stand(moment, "de", BERLIN) == "Stand: 12.10.2023 05:15 Uhr"
+
+
+def test_stand_in_english_names_the_zone() -> None:
+    moment = datetime(2023, 10, 12, 3, 15, tzinfo=UTC)
+    assert render.stand(moment, "en", BERLIN) == "Updated: 12 October 2023, 05:15 CEST"
+    assert render.stand(moment, "en", "Europe/London") == "Updated: 12 October 2023, 04:15 BST"
+
+
+def test_stand_follows_winter_time_and_the_date_line() -> None:
+    winter = datetime(2023, 12, 31, 23, 30, tzinfo=UTC)
+    assert render.stand(winter, "de", BERLIN) == "Stand: 01.01.2024 00:30 Uhr"
+    assert render.stand(winter, "en", BERLIN) == "Updated: 1 January 2024, 00:30 CET"
+
+
+def test_entry_time_with_and_without_the_date() -> None:
+    moment = datetime(2023, 10, 12, 3, 15, tzinfo=UTC)
+    assert render.entry_time(moment, "de", BERLIN, with_date=False) == "05:15 Uhr"
+    assert render.entry_time(moment, "de", BERLIN, with_date=True) == "12.10.2023, 05:15 Uhr"
+    assert render.entry_time(moment, "en", BERLIN, with_date=False) == "05:15"
+    assert render.entry_time(moment, "en", BERLIN, with_date=True) == "12 Oct 2023, 05:15"
+
+
+def test_local_day_is_the_day_in_the_blogs_zone() -> None:
+    late = datetime(2023, 10, 11, 22, 30, tzinfo=UTC)  # 00:30 on the 12th in Berlin
+    assert render.local_day(late, BERLIN) == (2023, 10, 12)
+    assert render.local_day(late, "UTC") == (2023, 10, 11)
