@@ -1,0 +1,302 @@
+"""The ``liveblog`` command: serve, the demo, migrations, users and API tokens.
+
+Every failure a user can cause ends in one line on standard error, ``liveblog: error: ...``,
+and a non-zero exit status: 2 when the command line does not parse, 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import getpass
+import importlib.util
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import uvicorn
+from alembic.util.exc import CommandError as AlembicError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from liveblog import __version__
+from liveblog.actions import Actions
+from liveblog.config import Settings, SettingsError
+from liveblog.demo import banner, seed
+from liveblog.domain.errors import DomainError
+from liveblog.storage.database import Database, DatabaseURLError
+from liveblog.storage.migrate import upgrade
+from liveblog.web import create_app
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+ROLES = ("admin", "editor")
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+class CommandFailed(Exception):
+    """A failure to report in one line with exit status 1."""
+
+
+class UsageError(Exception):
+    """The command line does not parse (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"must be a number from 1 to 65535, not {text!r}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="liveblog",
+        description="Liveblog platform for newsrooms. Settings come from LIVEBLOG_* variables.",
+    )
+    parser.add_argument("--version", action="version", version=f"liveblog {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="apply migrations and serve the site")
+    _listen_options(serve)
+    serve.add_argument(
+        "--demo", action="store_true", help="first put the demo blogs in place (see 'demo')"
+    )
+    serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser(
+        "demo", help="serve --demo: the demo blogs, a demo admin and a fresh API token"
+    )
+    _listen_options(demo)
+    demo.set_defaults(handler=_serve, demo=True)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_upgrade = db_commands.add_parser("upgrade", help="apply all migrations (safe to repeat)")
+    db_upgrade.set_defaults(handler=_db_upgrade)
+
+    user = commands.add_parser("user", help="editors and admins")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    create_user = user_commands.add_parser("create", help="create a user")
+    create_user.add_argument("email")
+    create_user.add_argument("--role", required=True, choices=ROLES)
+    create_user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from standard input (a prompt on a terminal)",
+    )
+    create_user.set_defaults(handler=_user_create)
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    create_token = token_commands.add_parser(
+        "create", help="print a new API token for a user (only its hash is stored)"
+    )
+    create_token.add_argument("email")
+    create_token.set_defaults(handler=_token_create)
+    return parser
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (LIVEBLOG_HOST, default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, help="port to listen on (LIVEBLOG_PORT, default 8000)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (the console script exits with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except SystemExit as exc:  # --help and --version print and "exit" successfully
+        return exc.code if isinstance(exc.code, int) else 0
+    handler: Handler = args.handler
+    try:
+        overrides = {
+            name: getattr(args, name)
+            for name in ("host", "port")
+            if getattr(args, name, None) is not None
+        }
+        return handler(args, Settings.from_env(**overrides))
+    except DomainError as exc:
+        return _fail(exc.detail)
+    except (CommandFailed, SettingsError, DatabaseURLError, AlembicError) as exc:
+        return _fail(str(exc))
+    except SQLAlchemyError as exc:
+        return _fail(f"the database failed: {_reason(exc)}")
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _fail(message: str, status: int = EXIT_FAILURE) -> int:
+    one_line = " ".join(message.split()) or "failed"
+    print(f"liveblog: error: {one_line}", file=sys.stderr)
+    return status
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (SQLAlchemy's adds SQL and a link)."""
+    original: Any = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as db:
+        upgrade(db)
+        print(f"liveblog: the database {_safe_url(db)} is up to date")
+    return 0
+
+
+def _user_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    with _database(settings) as db:
+        upgrade(db)
+        user = Actions(db).create_user(args.email, args.role, password)
+    print(f"liveblog: created {user.role.value} {user.email}")
+    return 0
+
+
+def _token_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as db:
+        upgrade(db)
+        _, token = Actions(db).create_token(args.email)
+    print(token)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    # Listen first: a taken port is reported before anything is written.
+    with _listening(settings.host, settings.port) as listener, _database(settings) as db:
+        upgrade(db)
+        base_url = _base_url(settings)
+        if args.demo:
+            actions = Actions(db)
+            seeded = seed(actions)
+            _, token = actions.create_token(seeded.admin.email)
+            print(banner(base_url, seeded, token), flush=True)
+        try:
+            app = create_app(settings, db=db, migrate=False)
+        except ValueError as exc:  # a setting the app cannot use, e.g. LIVEBLOG_BROKER_URL
+            raise CommandFailed(str(exc)) from exc
+        loop, http = _fastest_available()
+        config = uvicorn.Config(
+            app,
+            loop=loop,
+            http=http,
+            log_level="info",
+            server_header=False,
+            # Live readers hold connections open; do not wait for them forever on Ctrl+C.
+            timeout_graceful_shutdown=5,
+        )
+        print(f"liveblog: serving {base_url} (Ctrl+C stops)", flush=True)
+        uvicorn.Server(config).run(sockets=[listener])
+    return 0
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    try:
+        db = Database(settings.database_url)
+    except DatabaseURLError:
+        raise
+    except (ArgumentError, ValueError, ImportError) as exc:
+        raise CommandFailed(
+            f"cannot use LIVEBLOG_DATABASE_URL {settings.database_url!r}: {exc}"
+        ) from exc
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _safe_url(db: Database) -> str:
+    return make_url(db.url).render_as_string(hide_password=True)
+
+
+def _read_password() -> str:
+    stdin = sys.stdin
+    if stdin is None:
+        return ""
+    if stdin.isatty():
+        return getpass.getpass("Password: ")
+    return stdin.read().removesuffix("\n").removesuffix("\r")
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """A listening socket, bound here so that a taken port is one clear error."""
+    where = f"{host}:{port}"
+    if not 0 < port < 65536:
+        raise CommandFailed(f"cannot listen on {where}: the port must be from 1 to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CommandFailed(f"cannot listen on {where}: unknown host") from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":  # on Windows it would let two servers share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise CommandFailed(f"cannot listen on {where}: {reason}") from exc
+    sock.set_inheritable(True)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def _base_url(settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(  # noqa: S104
+        settings.host, settings.host
+    )
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def _fastest_available() -> tuple[str, str | type[asyncio.Protocol]]:
+    """uvloop and httptools where they are installed, else asyncio and h11.
+
+    With httptools, the protocol is liveblog's subclass of uvicorn's, which hands event-stream
+    connections to the live hub instead of keeping an ASGI task per reader.
+    """
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    if importlib.util.find_spec("httptools") is None:
+        return loop, "h11"
+    from liveblog.web.live_protocol import LiveHttpToolsProtocol  # imports httptools
+
+    return loop, LiveHttpToolsProtocol

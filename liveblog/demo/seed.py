@@ -1,0 +1,101 @@
+"""Put the demo into a database, once: what exists already is left as it is.
+
+Every write goes through :class:`~liveblog.actions.Actions`, so the demo's entries have events,
+sequence numbers and rendered HTML exactly like entries posted through the API.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from liveblog.actions import Actions
+from liveblog.demo.content import DemoBlog, load_content
+from liveblog.domain.errors import Conflict, Forbidden
+from liveblog.domain.models import Blog, Role, User
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import users as user_rows
+
+DEMO_EMAIL = "demo@example.org"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The demo admin and the demo blogs, and which of them this run created."""
+
+    admin: User
+    blogs: tuple[Blog, ...]
+    created_admin: bool
+    created_blogs: tuple[str, ...]
+
+
+def seed(actions: Actions, content: tuple[DemoBlog, ...] | None = None) -> Seeded:
+    """Create the demo admin and each demo blog that does not exist yet, with its entries."""
+    content = load_content() if content is None else content
+    admin, created_admin = _admin(actions)
+    blogs: list[Blog] = []
+    created: list[str] = []
+    for demo in content:
+        with actions.db.read() as conn:
+            existing = blog_rows.by_slug(conn, demo.slug)
+        if existing is not None:
+            blogs.append(existing)
+            continue
+        try:
+            blogs.append(_create(actions, admin, demo))
+        except Conflict:  # another process opened it a moment ago
+            with actions.db.read() as conn:
+                blogs.append(_must_exist(blog_rows.by_slug(conn, demo.slug), demo.slug))
+            continue
+        created.append(demo.slug)
+    return Seeded(admin, tuple(blogs), created_admin, tuple(created))
+
+
+def _admin(actions: Actions) -> tuple[User, bool]:
+    with actions.db.read() as conn:
+        user = user_rows.by_email(conn, DEMO_EMAIL)
+    if user is None:
+        # Nobody logs in with it (the demo prints an API token instead), so it is random.
+        password = secrets.token_urlsafe(24)
+        try:
+            return actions.create_user(DEMO_EMAIL, Role.ADMIN.value, password), True
+        except Conflict:  # another process created it a moment ago
+            with actions.db.read() as conn:
+                user = user_rows.by_email(conn, DEMO_EMAIL)
+            assert user is not None
+    if not user.is_admin:
+        raise Forbidden(f"{DEMO_EMAIL} exists but is not an admin, so it cannot open demo blogs")
+    return user, False
+
+
+def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
+    """The blog and its entries, oldest first, published relative to the actions' clock."""
+    blog = actions.create_blog(
+        admin,
+        slug=demo.slug,
+        title=demo.title,
+        summary=demo.summary,
+        language=demo.language,
+        timezone=demo.timezone,
+    )
+    now = actions.clock()
+    for entry in demo.entries:
+        actions.create_entry(
+            admin,
+            demo.slug,
+            body=entry.body,
+            headline=entry.headline,
+            key_event=entry.key_event,
+            pinned=entry.pinned,
+            source=entry.source,
+            published_at=now - timedelta(minutes=entry.minutes_ago),
+        )
+    with actions.db.read() as conn:
+        return _must_exist(blog_rows.by_slug(conn, demo.slug), blog.slug)
+
+
+def _must_exist(blog: Blog | None, slug: str) -> Blog:
+    if blog is None:
+        raise Conflict(f"the demo blog {slug!r} could neither be created nor found")
+    return blog

@@ -1,0 +1,406 @@
+"""The ``liveblog`` command: in-process through ``main(argv)``, and as the real console script.
+
+Every bad input must end in exactly one line ``liveblog: error: ...`` on standard error, a
+non-zero exit status (2 for a command line that does not parse, 1 otherwise), no traceback,
+and nothing written.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from liveblog import cli
+from liveblog.config import Settings
+from liveblog.domain.tokens import token_hash
+from liveblog.storage.database import Database
+from liveblog.storage.migrate import is_current
+from liveblog.storage.tables import api_tokens, users
+from liveblog.web import create_app
+
+PASSWORD = "correct horse battery"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SQLite file that the commands use through LIVEBLOG_DATABASE_URL (not created yet)."""
+    path = tmp_path / "cli.db"
+    for name in [n for n in os.environ if n.startswith("LIVEBLOG_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LIVEBLOG_DATABASE_URL", f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def run(db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    def run(*argv: str, stdin: str = "") -> Result:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = cli.main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def database(db_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{db_path}")
+    yield db
+    db.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def count(db: Database, table: Any) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def assert_one_error_line(result: Result, code: int, *fragments: str) -> None:
+    assert result.code == code, result
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("liveblog: error: "), result.err
+    for fragment in fragments:
+        assert fragment in lines[0], result.err
+    assert "Traceback" not in result.err
+
+
+def create_user(run: Run, email: str = "anna@example.org", role: str = "editor") -> Result:
+    return run("user", "create", email, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+
+
+# -- db upgrade ----------------------------------------------------------------------------------
+
+
+def test_db_upgrade_creates_the_schema_and_is_idempotent(run: Run, database: Database) -> None:
+    first = run("db", "upgrade")
+    assert first.code == 0, first
+    assert is_current(database)
+    second = run("db", "upgrade")
+    assert second.code == 0, second
+    assert "up to date" in second.out
+    assert is_current(database)
+    assert second.err == ""
+
+
+# -- users and tokens ----------------------------------------------------------------------------
+
+
+def test_a_created_user_gets_a_token_that_authenticates(run: Run, database: Database) -> None:
+    made = create_user(run, "Admin@Example.org", "admin")
+    assert made.code == 0, made
+    assert "admin@example.org" in made.out
+
+    issued = run("token", "create", "admin@example.org")
+    assert issued.code == 0, issued
+    token = issued.out.strip()
+    assert token.startswith("lb_")
+    assert len(issued.out.splitlines()) == 1  # the token alone, so scripts can capture it
+    with database.read() as conn:
+        stored = list(conn.execute(select(api_tokens.c.token_hash)).scalars())
+    assert stored == [token_hash(token)]  # only the hash is kept
+
+    app = create_app(Settings(database_url=database.url), db=database, migrate=False)
+    with TestClient(app) as client:
+        created = client.post(
+            "/api/v1/blogs",
+            json={"slug": "cli-test", "title": "Made with a CLI token"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201, created.text
+        refused = client.post(
+            "/api/v1/blogs",
+            json={"slug": "nope", "title": "No"},
+            headers={"Authorization": f"Bearer {token}x"},
+        )
+        assert refused.status_code == 401
+
+
+def test_each_token_is_new(run: Run) -> None:
+    assert create_user(run).code == 0
+    first, second = (
+        run("token", "create", "anna@example.org"),
+        run("token", "create", "anna@example.org"),
+    )
+    assert first.out != second.out
+
+
+def test_the_password_is_read_from_stdin_without_its_newline(run: Run) -> None:
+    # 9 characters plus a newline is too short: the newline does not count.
+    short = run(
+        "user",
+        "create",
+        "a@example.org",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="123456789\n",
+    )
+    assert_one_error_line(short, 1, "password")
+    windows = run(
+        "user",
+        "create",
+        "a@example.org",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="1234567890\r\n",
+    )
+    assert windows.code == 0, windows
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "code", "fragment"),
+    [
+        (
+            ["user", "create", "not-an-email", "--role", "editor", "--password-stdin"],
+            PASSWORD,
+            1,
+            "email",
+        ),
+        (
+            ["user", "create", "a@example.org", "--role", "boss", "--password-stdin"],
+            PASSWORD,
+            2,
+            "--role",
+        ),
+        (
+            ["user", "create", "a@example.org", "--role", "editor", "--password-stdin"],
+            "short",
+            1,
+            "password",
+        ),
+        (
+            ["user", "create", "a@example.org", "--role", "editor", "--password-stdin"],
+            "",
+            1,
+            "password",
+        ),
+        (["user", "create", "a@example.org", "--role", "editor"], PASSWORD, 2, "--password-stdin"),
+        (["user", "create", "--role", "editor", "--password-stdin"], PASSWORD, 2, "email"),
+    ],
+    ids=[
+        "invalid-email",
+        "unknown-role",
+        "short-password",
+        "empty-password",
+        "no-password-flag",
+        "no-email",
+    ],
+)
+def test_bad_user_input_is_one_line_and_writes_nothing(
+    run: Run, db_path: Path, argv: list[str], stdin: str, code: int, fragment: str
+) -> None:
+    result = run(*argv, stdin=stdin)
+    assert_one_error_line(result, code, fragment)
+    assert result.out == ""
+    if db_path.exists():
+        db = Database(f"sqlite:///{db_path}")
+        try:
+            assert count(db, users) == 0
+        finally:
+            db.dispose()
+
+
+def test_a_duplicate_user_is_refused(run: Run, database: Database) -> None:
+    assert create_user(run).code == 0
+    again = create_user(run, "ANNA@example.org", "admin")
+    assert_one_error_line(again, 1, "already exists")
+    assert count(database, users) == 1
+
+
+def test_a_token_for_an_unknown_user_is_refused(run: Run, database: Database) -> None:
+    result = run("token", "create", "nobody@example.org")
+    assert_one_error_line(result, 1, "nobody@example.org")
+    assert result.out == ""
+    assert count(database, api_tokens) == 0
+
+
+# -- settings, database URL, port -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("mysql://root@127.0.0.1/liveblog", "unsupported database"),
+        ("not a url", "not a database URL"),
+        ("sqlite:////nonexistent-directory/liveblog.db", "unable to open database file"),
+    ],
+)
+def test_an_unusable_database_url_is_one_line(
+    run: Run, monkeypatch: pytest.MonkeyPatch, url: str, fragment: str
+) -> None:
+    monkeypatch.setenv("LIVEBLOG_DATABASE_URL", url)
+    for argv in (["db", "upgrade"], ["token", "create", "a@example.org"]):
+        assert_one_error_line(run(*argv), 1, fragment)
+
+
+def test_an_unreachable_database_server_is_one_line(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("LIVEBLOG_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/x")
+    assert_one_error_line(run("db", "upgrade"), 1, "database")
+
+
+def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEBLOG_PORT", "eighty")
+    assert_one_error_line(run("serve"), 1, "LIVEBLOG_PORT")
+    assert_one_error_line(run("db", "upgrade"), 1, "LIVEBLOG_PORT")
+
+
+def test_a_port_in_use_is_one_line_and_writes_nothing(run: Run, db_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert_one_error_line(run("serve", "--port", port), 1, "in use", port)
+        assert_one_error_line(run("demo", "--port", port), 1, "in use")
+    assert not db_path.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["serve", "--port", "0"],
+        ["serve", "--port", "http"],
+        ["db"],
+        ["user", "create"],
+        ["token", "create"],
+        ["serve", "--bogus"],
+    ],
+)
+def test_a_command_line_that_does_not_parse_exits_2(run: Run, argv: list[str]) -> None:
+    assert_one_error_line(run(*argv), 2)
+
+
+def test_help_and_version(run: Run) -> None:
+    helped = run("--help")
+    assert helped.code == 0
+    for command in ("serve", "demo", "db", "user", "token"):
+        assert command in helped.out
+    version = run("--version")
+    assert version.code == 0
+    assert version.out.startswith("liveblog ")
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+def test_serve_migrates_and_runs_uvicorn_fast(
+    run: Run, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        assert sockets is not None
+        seen["config"] = self.config
+        seen["address"] = sockets[0].getsockname()
+
+    monkeypatch.setattr(uvicorn.Server, "run", fake_run)
+    port = free_port()
+    result = run("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert result.code == 0, result
+    assert is_current(database)
+    config: uvicorn.Config = seen["config"]
+    assert seen["address"] == ("127.0.0.1", port)
+    assert config.loop == "uvloop"
+    assert config.http == "httptools" or (
+        isinstance(config.http, type) and issubclass(config.http, HttpToolsProtocol)
+    )
+    assert f"http://127.0.0.1:{port}" in result.out
+
+
+def test_without_uvloop_and_httptools_serve_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    assert cli._fastest_available() == ("asyncio", "h11")
+
+
+# -- the console script -------------------------------------------------------------------------
+
+
+def console(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "liveblog"), *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_console_script(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEBLOG_")}
+    env["LIVEBLOG_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+
+    bad = console(
+        "user", "create", "nobody", "--role", "admin", "--password-stdin", env=env, stdin=PASSWORD
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [
+        "liveblog: error: email: must be an e-mail address (got 'nobody')"
+    ]
+
+    usage = console("user", "create", "a@example.org", "--role", "boss", env=env)
+    assert usage.returncode == 2
+    assert len(usage.stderr.splitlines()) == 1
+    assert usage.stderr.startswith("liveblog: error: ")
+
+    made = console(
+        "user",
+        "create",
+        "a@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        env=env,
+        stdin=PASSWORD + "\n",
+    )
+    assert made.returncode == 0, made.stderr
+    token = console("token", "create", "a@example.org", env=env)
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.startswith("lb_")
+
+    as_module = subprocess.run(
+        [sys.executable, "-m", "liveblog", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert as_module.returncode == 0, as_module.stderr
