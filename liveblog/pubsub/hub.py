@@ -1,0 +1,315 @@
+"""Local fan-out: one hub per blog holds that blog's live readers and writes each event to all
+of them as one pre-framed bytes object.
+
+Readers are :class:`Subscriber` objects, normally the asyncio transport of an SSE connection
+(no task, no queue, no coroutine per reader). A wake-up from the broker makes the blog's hub
+read the new events from the log once (in a worker thread) and write them to every reader; a
+recent window of frames stays in memory, so a reconnecting reader is replayed from memory, and
+from the database only when it is further behind. Readers whose send buffer passes the limit are
+disconnected (they resume with Last-Event-ID), so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from liveblog.pubsub.broker import WakeUp
+
+log = logging.getLogger("liveblog.hub")
+
+HEARTBEAT = b": keep-alive\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One event, encoded once as a complete SSE message."""
+
+    seq: int
+    data: bytes
+
+
+class Subscriber(Protocol):
+    def write(self, data: bytes) -> bool:
+        """Queue ``data`` for the reader; ``False`` when the reader is gone or too slow (the
+        subscriber has then closed itself and the hub forgets it)."""
+
+    def close(self) -> None:
+        """End the stream (server shutdown)."""
+
+
+class FrameSource(Protocol):
+    """Reads the event log; called in a worker thread."""
+
+    def frames_after(self, blog_id: int, after: int, limit: int) -> list[Frame]:
+        """Encoded events with ``seq > after``, oldest first, at most ``limit``."""
+
+    def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
+        """The newest event number of each blog."""
+
+    def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
+        """A ``reset`` message telling a reader to reload the page state at ``head``."""
+
+
+RunSync = Callable[..., Awaitable[object]]
+
+
+@dataclass(eq=False)
+class BlogHub:
+    blog_id: int
+    head: int
+    """Highest event number written to this hub's readers."""
+    ring: deque[Frame]
+    subscribers: set[Subscriber] = field(default_factory=set)
+    wanted: int = 0
+    pulling: bool = False
+    joining: int = 0
+    """Readers in the middle of :meth:`Hub.subscribe`; the hub is kept while any are."""
+    next_heartbeat: float = 0.0
+
+    def broadcast(self, frames: list[Frame]) -> None:
+        """Write ``frames`` to every reader with one write per reader."""
+        if not frames:
+            return
+        self.ring.extend(frames)
+        self.head = frames[-1].seq
+        data = frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames)
+        dropped = [s for s in self.subscribers if not s.write(data)]
+        for subscriber in dropped:
+            self.subscribers.discard(subscriber)
+
+    def heartbeat(self) -> None:
+        dropped = [s for s in self.subscribers if not s.write(HEARTBEAT)]
+        for subscriber in dropped:
+            self.subscribers.discard(subscriber)
+
+
+class Hub:
+    """All blog hubs of this process, fed by broker wake-ups and a slow catch-up sweep."""
+
+    def __init__(
+        self,
+        source: FrameSource,
+        *,
+        ring_size: int = 1024,
+        max_replay: int = 5000,
+        heartbeat_range: tuple[float, float] = (15.0, 30.0),
+        catch_up_seconds: float = 10.0,
+        run_sync: RunSync | None = None,
+    ) -> None:
+        self.source = source
+        self.ring_size = ring_size
+        self.max_replay = max_replay
+        self.heartbeat_range = heartbeat_range
+        self.catch_up_seconds = catch_up_seconds
+        self._run_sync: RunSync = run_sync or asyncio.to_thread
+        self.blogs: dict[int, BlogHub] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._timer: asyncio.Task[None] | None = None
+        self._creating: dict[int, asyncio.Future[BlogHub]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._timer is None:
+            self._timer = asyncio.create_task(self._tick_forever(), name="liveblog-hub-timer")
+
+    async def stop(self) -> None:
+        """Close every reader's stream and stop background work."""
+        if self._timer is not None:
+            self._timer.cancel()
+            await asyncio.gather(self._timer, return_exceptions=True)
+            self._timer = None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for blog in self.blogs.values():
+            for subscriber in list(blog.subscribers):
+                subscriber.close()
+            blog.subscribers.clear()
+        self.blogs.clear()
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(b.subscribers) for b in self.blogs.values())
+
+    # -- wake-ups --------------------------------------------------------------------------
+
+    def wake(self, wake_up: WakeUp) -> None:
+        """Broker handler: the blog has events up to ``seq``; pull them if anyone listens."""
+        blog = self.blogs.get(wake_up.blog_id)
+        if blog is None or wake_up.seq <= blog.head:
+            return
+        blog.wanted = max(blog.wanted, wake_up.seq)
+        self._ensure_pull(blog)
+
+    async def catch_up(self) -> None:
+        """Ask the log for every active blog's head and pull what was missed (after a broker
+        reconnect, and every ``catch_up_seconds``)."""
+        if not self.blogs:
+            return
+        heads: dict[int, int] = await self._run_sync(  # type: ignore[assignment]
+            self.source.heads, list(self.blogs)
+        )
+        for blog_id, head in heads.items():
+            self.wake(WakeUp(blog_id, head))
+
+    def _ensure_pull(self, blog: BlogHub) -> None:
+        if blog.pulling:
+            return  # the running pull loops until it reaches ``wanted``
+        blog.pulling = True
+        task = asyncio.create_task(self._pull(blog), name=f"liveblog-pull-{blog.blog_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _pull(self, blog: BlogHub) -> None:
+        try:
+            while blog.wanted > blog.head:
+                frames: list[Frame] = await self._run_sync(  # type: ignore[assignment]
+                    self.source.frames_after, blog.blog_id, blog.head, self.ring_size
+                )
+                if not frames:
+                    break
+                blog.broadcast(frames)
+        except Exception:
+            log.exception(
+                "reading events of blog %s failed; the next wake-up retries", blog.blog_id
+            )
+        finally:
+            blog.pulling = False
+
+    # -- readers ---------------------------------------------------------------------------
+
+    async def _blog(self, blog_id: int) -> BlogHub:
+        found = self.blogs.get(blog_id)
+        if found is not None:
+            return found
+        pending = self._creating.get(blog_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[BlogHub] = asyncio.get_running_loop().create_future()
+        self._creating[blog_id] = future
+        try:
+            heads: dict[int, int] = await self._run_sync(  # type: ignore[assignment]
+                self.source.heads, [blog_id]
+            )
+            blog = BlogHub(blog_id, heads.get(blog_id, 0), deque(maxlen=self.ring_size))
+            blog.next_heartbeat = self._next_heartbeat()
+            self.blogs[blog_id] = blog
+            future.set_result(blog)
+            return blog
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved
+            raise
+        finally:
+            del self._creating[blog_id]
+
+    async def subscribe(
+        self, blog_id: int, subscriber: Subscriber, after: int | None, *, unusable: bool = False
+    ) -> bool:
+        """Replay what ``subscriber`` missed after event ``after`` (``None``: nothing), then
+        register it for live events, with no gap and no duplicate. ``unusable`` means the reader
+        named a position that is no number: it gets a ``reset`` and starts from now. Returns
+        ``False`` if the reader went away meanwhile."""
+        blog = await self._blog(blog_id)
+        blog.joining += 1
+        try:
+            if unusable:
+                reset = self.source.reset_frame(blog_id, blog.head, "unusable Last-Event-ID")
+                if not subscriber.write(reset.data):
+                    return False
+            return await self._join(blog, subscriber, after)
+        finally:
+            blog.joining -= 1
+
+    async def _join(self, blog: BlogHub, subscriber: Subscriber, after: int | None) -> bool:
+        blog_id = blog.blog_id
+        if after is not None and after > blog.head:
+            # Unknown future position: maybe the log moved on since our head; ask the log.
+            await self.catch_up_one(blog)
+        if after is None:
+            after = blog.head
+        elif after > blog.head or blog.head - after > self.max_replay:
+            reason = "ahead of the log" if after > blog.head else "too far behind"
+            if not subscriber.write(self.source.reset_frame(blog_id, blog.head, reason).data):
+                return False
+            after = blog.head
+        while True:
+            oldest = blog.ring[0].seq if blog.ring else blog.head + 1
+            if after + 1 >= oldest:
+                break
+            frames: list[Frame] = await self._run_sync(  # type: ignore[assignment]
+                self.source.frames_after, blog_id, after, min(oldest - 1 - after, self.ring_size)
+            )
+            if frames and frames[0].seq != after + 1:
+                # The log no longer holds those events (pruned): the reader must reload.
+                reset = self.source.reset_frame(blog_id, blog.head, "events pruned")
+                if not subscriber.write(reset.data):
+                    return False
+                after = blog.head
+                break
+            if not frames:
+                break
+            if not subscriber.write(b"".join(f.data for f in frames)):
+                return False
+            after = frames[-1].seq
+        # From here on no await: the ring tail and registration happen atomically on the loop.
+        tail = [f.data for f in blog.ring if f.seq > after]
+        if tail and not subscriber.write(b"".join(tail)):
+            return False
+        blog.subscribers.add(subscriber)
+        return True
+
+    async def catch_up_one(self, blog: BlogHub) -> None:
+        heads: dict[int, int] = await self._run_sync(  # type: ignore[assignment]
+            self.source.heads, [blog.blog_id]
+        )
+        head = heads.get(blog.blog_id, 0)
+        if head > blog.head:
+            blog.wanted = max(blog.wanted, head)
+            if not blog.pulling:
+                blog.pulling = True
+                await self._pull(blog)
+
+    def unsubscribe(self, blog_id: int, subscriber: Subscriber) -> None:
+        blog = self.blogs.get(blog_id)
+        if blog is not None:
+            blog.subscribers.discard(subscriber)
+
+    # -- timers ----------------------------------------------------------------------------
+
+    def _next_heartbeat(self) -> float:
+        low, high = self.heartbeat_range
+        return time.monotonic() + random.uniform(low, high)
+
+    def heartbeats_due(self, now: float) -> Iterable[BlogHub]:
+        return [b for b in self.blogs.values() if b.next_heartbeat <= now]
+
+    async def _tick_forever(self) -> None:
+        next_catch_up = time.monotonic() + self.catch_up_seconds
+        while True:
+            await asyncio.sleep(min(1.0, self.heartbeat_range[0]))
+            now = time.monotonic()
+            for blog in self.heartbeats_due(now):
+                blog.heartbeat()
+                blog.next_heartbeat = self._next_heartbeat()
+            if now >= next_catch_up:
+                next_catch_up = now + self.catch_up_seconds
+                self._forget_idle()
+                try:
+                    await self.catch_up()
+                except Exception:
+                    log.exception("catch-up from the event log failed; retrying later")
+
+    def _forget_idle(self) -> None:
+        for blog_id in [
+            i for i, b in self.blogs.items() if not (b.subscribers or b.pulling or b.joining)
+        ]:
+            del self.blogs[blog_id]

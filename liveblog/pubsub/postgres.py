@@ -1,0 +1,357 @@
+"""The ``postgresql://`` broker: PostgreSQL ``LISTEN``/``NOTIFY``, no extra service to run.
+
+A background task holds a listener connection (autocommit, ``LISTEN <channel>``) and dispatches
+``conn.notifies()``; wake-ups go out with ``SELECT pg_notify(channel, payload)`` on a separate
+publisher connection. A lost link is found by a connection error (server restart,
+``pg_terminate_backend``) or by the heartbeat: every ``ping_interval`` seconds the listener
+repeats its (idempotent) ``LISTEN`` and gives the connection up if the server does not answer
+within ``ping_timeout`` (5 seconds in all by default). It then reconnects with capped
+exponential backoff and jitter, listens again and calls ``on_reconnect`` so the hub catches up.
+
+Queries that must not hang (the heartbeat, ``pg_notify``) are bounded by forcing end-of-file on
+the socket when they time out: cancelling them through asyncio would make psycopg send a
+cancel request and wait up to ten more seconds on a connection that is gone anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+from typing import Any, LiteralString
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from liveblog.pubsub.broker import CHANNEL, ReconnectHandler, WakeUp, WakeUpHandler
+
+log = logging.getLogger(__name__)
+
+_NOTIFY = "SELECT pg_notify(%s, %s)"
+
+
+def conninfo_from_url(url: str) -> str:
+    """A libpq connection URI from ``postgresql://``, ``postgres://`` or SQLAlchemy's
+    ``postgresql+psycopg://`` (the ``+driver`` suffix is dropped)."""
+    scheme, sep, rest = url.partition("://")
+    base = scheme.split("+", 1)[0].lower()
+    if not sep or base not in ("postgresql", "postgres"):
+        raise ValueError(f"not a PostgreSQL URL: use postgresql://... (got scheme {scheme!r})")
+    conninfo = f"postgresql://{rest}"
+    conninfo_to_dict(conninfo)  # a malformed URL fails here, not in the background task
+    return conninfo
+
+
+class PostgresBroker:
+    """Wake-ups over PostgreSQL ``LISTEN``/``NOTIFY`` on ``channel``.
+
+    ``application_name`` names the connections in ``pg_stat_activity``
+    (``<application_name>-listen`` and ``<application_name>-publish``). The timing arguments are
+    in seconds; the defaults suit production, tests shorten them.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        channel: str = CHANNEL,
+        application_name: str = "liveblog",
+        ping_interval: float = 2.0,
+        ping_timeout: float = 3.0,
+        connect_timeout: float = 5.0,
+        publish_timeout: float = 2.0,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 5.0,
+    ) -> None:
+        self._conninfo = conninfo_from_url(url)
+        if not channel or len(channel.encode()) > 63:
+            raise ValueError(f"PostgreSQL channel names are 1 to 63 bytes long: {channel!r}")
+        self._channel = channel
+        self._listen_sql = sql.SQL("LISTEN {}").format(sql.Identifier(channel))
+        self._application_name = application_name
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._connect_timeout = connect_timeout
+        self._publish_timeout = publish_timeout
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._on_wake_up: WakeUpHandler | None = None
+        self._on_reconnect: ReconnectHandler | None = None
+        self._first: psycopg.AsyncConnection[Any] | None = None  # from start(), for the task
+        self._task: asyncio.Task[None] | None = None
+        self._running = False
+        self._publisher: psycopg.AsyncConnection[Any] | None = None
+        self._publish_lock: asyncio.Lock | None = None
+        self._connected = False
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listener connection is up (for health reporting)."""
+        return self._connected
+
+    async def start(self, on_wake_up: WakeUpHandler, on_reconnect: ReconnectHandler) -> None:
+        """Listen, then return; if PostgreSQL is unreachable, log and keep trying in the
+        background (``on_reconnect`` is called once the listener is finally up)."""
+        if self._running:
+            return
+        self._running = True
+        self._on_wake_up = on_wake_up
+        self._on_reconnect = on_reconnect
+        self._publish_lock = asyncio.Lock()
+        try:
+            self._first = await self._listen_connection()
+        except Exception as exc:
+            log.warning(
+                "PostgreSQL broker: cannot listen on %r yet (%s); retrying in the background",
+                self._channel,
+                _describe(exc),
+            )
+        except BaseException:  # cancelled while connecting: leave nothing behind
+            await self.stop()
+            raise
+        self._task = asyncio.create_task(self._run(), name=f"pg-broker-{self._channel}")
+
+    async def publish(self, wake_up: WakeUp) -> None:
+        """NOTIFY the wake-up; on any failure log a warning and return (never raises)."""
+        lock = self._publish_lock
+        if not self._running or lock is None:
+            log.debug("PostgreSQL broker not running; dropping %s", wake_up)
+            return
+        try:
+            async with asyncio.timeout(self._publish_timeout), lock:
+                if self._running:  # stop() may have run while we waited for the lock
+                    await self._notify(wake_up.encode())
+        except Exception as exc:
+            log.warning(
+                "PostgreSQL broker: could not publish %s (%s); readers catch up after reconnect",
+                wake_up,
+                _describe(exc),
+            )
+
+    async def stop(self) -> None:
+        self._running = False
+        task, self._task = self._task, None
+        self._on_wake_up = None
+        self._on_reconnect = None
+        if task is not None:
+            task.cancel()
+            await _wait_cancelled(task)
+        first, self._first = self._first, None  # the task was cancelled before it took it
+        if first is not None:
+            await _close(first)
+        lock = self._publish_lock
+        if lock is not None:
+            async with lock:  # let a publish in flight finish (it is bounded by its timeout)
+                publisher, self._publisher = self._publisher, None
+        else:
+            publisher, self._publisher = self._publisher, None
+        self._publish_lock = None
+        if publisher is not None:
+            await _close(publisher)
+        self._connected = False
+
+    async def _connect(self, role: str) -> psycopg.AsyncConnection[Any]:
+        async with asyncio.timeout(self._connect_timeout + 1):
+            return await psycopg.AsyncConnection.connect(
+                self._conninfo,
+                autocommit=True,
+                application_name=f"{self._application_name}-{role}",
+                connect_timeout=max(2, round(self._connect_timeout)),
+            )
+
+    async def _notify(self, payload: str) -> None:
+        """Send one notification, reconnecting (once) if the publisher connection is broken.
+
+        Called with the publish lock held: one connection, notifications in publish order.
+        """
+        for attempt in (1, 2):
+            conn = self._publisher
+            if conn is None or conn.closed:
+                conn = self._publisher = await self._connect("publish")
+            try:
+                await _execute_bounded(
+                    conn, _NOTIFY, (self._channel, payload), self._publish_timeout
+                )
+                return
+            except psycopg.OperationalError:
+                self._publisher = None
+                await _close(conn)
+                if attempt == 2:
+                    raise
+
+    async def _listen_connection(self) -> psycopg.AsyncConnection[Any]:
+        conn = await self._connect("listen")
+        try:
+            await _execute_bounded(conn, self._listen_sql, None, self._connect_timeout)
+        except BaseException:
+            await _close(conn)
+            raise
+        return conn
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        listener, self._first = self._first, None  # ours now
+        failures = 0 if listener is not None else 1
+        attempt = 0  # connection attempts since the link was lost
+        try:
+            while True:
+                if listener is None:
+                    if failures:
+                        await asyncio.sleep(self._delay(failures))
+                    attempt += 1
+                    try:
+                        listener = await self._listen_connection()
+                    except Exception as exc:
+                        _log_retry(attempt, "PostgreSQL", _describe(exc))
+                        failures += 1
+                        continue
+                    attempt = 0
+                    log.info("PostgreSQL broker: listening on %r again", self._channel)
+                    self._connected = True
+                    await self._call_on_reconnect()
+                self._connected = True
+                since = loop.time()
+                try:
+                    await self._listen(listener)
+                except Exception as exc:
+                    log.warning("PostgreSQL broker: lost the listener (%s)", _describe(exc))
+                self._connected = False
+                lost, listener = listener, None
+                await _close(lost)
+                # A link that dies right after connecting backs off too, so a flapping server
+                # does not get a reconnect (and the hub a catch-up) in a tight loop.
+                failures = 0 if loop.time() - since >= self._backoff_max else failures + 1
+        finally:
+            self._connected = False
+            if listener is not None:
+                await _close(listener)
+
+    async def _listen(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Dispatch notifications until the connection fails or stops answering."""
+        while True:
+            async for notify in conn.notifies(timeout=self._ping_interval):
+                if notify.channel == self._channel:
+                    self._dispatch(notify.payload)
+            # Heartbeat. Notifications arriving meanwhile are kept for the next notifies().
+            await _execute_bounded(conn, self._listen_sql, None, self._ping_timeout)
+
+    def _dispatch(self, raw: str) -> None:
+        wake_up = _decode(raw)
+        if wake_up is None:
+            log.warning("PostgreSQL broker: ignoring malformed notification %.80r", raw)
+            return
+        handler = self._on_wake_up
+        if handler is None:
+            return
+        try:
+            handler(wake_up)
+        except Exception:
+            log.exception("wake-up handler failed for %s", wake_up)
+
+    async def _call_on_reconnect(self) -> None:
+        handler = self._on_reconnect
+        if handler is None:
+            return
+        try:
+            result = handler()
+            if result is not None:
+                await result
+        except Exception:
+            log.exception("on_reconnect handler failed")
+
+    def _delay(self, failures: int) -> float:
+        """Capped exponential backoff with equal jitter: half fixed, half random."""
+        cap = min(self._backoff_max, self._backoff_initial * 2.0 ** min(failures - 1, 30))
+        return cap / 2 + random.uniform(0, cap / 2)
+
+
+async def _execute_bounded(
+    conn: psycopg.AsyncConnection[Any],
+    query: LiteralString | sql.Composed,
+    params: tuple[str, ...] | None,
+    timeout: float,
+) -> None:
+    """Run ``query``; if the server does not answer within ``timeout`` seconds (or we are
+    cancelled), break the connection and raise :class:`psycopg.OperationalError`."""
+    task = asyncio.ensure_future(conn.execute(query, params))
+    forced = False
+    try:
+        await asyncio.wait({task}, timeout=timeout)
+    finally:
+        if not task.done():
+            _force_eof(conn)
+            forced = True
+            await _settle(task)  # retrieves the task's own error: the timeout is what we report
+    if forced:
+        raise psycopg.OperationalError(f"no reply from PostgreSQL within {timeout:g}s")
+    task.result()
+
+
+async def _settle(task: asyncio.Future[Any]) -> None:
+    """Let a query whose socket was shut down fail; cancel it if it still lingers."""
+    await asyncio.wait({task}, timeout=1.0)
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
+
+
+async def _close(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Close a connection being given up; errors are logged, not raised."""
+    try:
+        await conn.close()
+    except Exception as exc:
+        log.debug("PostgreSQL broker: closing a connection failed (%s)", _describe(exc))
+
+
+def _force_eof(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Shut the connection's socket down so that libpq reads end-of-file at once.
+
+    The socket is shut down, not closed: its descriptor stays valid (and registered with the
+    event loop) until psycopg closes the connection.
+    """
+    try:
+        fd = conn.pgconn.socket
+    except psycopg.Error:
+        return  # already lost
+    try:
+        with socket.socket(fileno=os.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _decode(raw: str) -> WakeUp | None:
+    try:
+        # As bytes, non-ASCII digits such as "²" are not mistaken for digits.
+        return WakeUp.decode(raw.encode("utf-8", "replace"))
+    except ValueError:  # e.g. more digits than int() accepts
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception on one line (libpq messages span several)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _log_retry(attempt: int, service: str, reason: str) -> None:
+    # Warn on the first attempts and then on powers of two, so an outage does not flood the log.
+    level = logging.WARNING if attempt <= 3 or attempt & (attempt - 1) == 0 else logging.DEBUG
+    log.log(level, "%s broker: reconnect attempt %d failed (%s)", service, attempt, reason)
+
+
+async def _wait_cancelled(task: asyncio.Task[Any]) -> None:
+    """Wait for a cancelled task to finish, without swallowing a cancellation of our own."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+    except Exception:
+        log.exception("broker task failed")

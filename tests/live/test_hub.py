@@ -1,0 +1,273 @@
+"""The hub's fan-out and resume logic, against an in-memory event log.
+
+End-to-end tests with the real database, brokers and SSE connections live beside this file;
+these pin down the ordering rules: replay then live with no gap and no duplicate, resets, slow
+readers, and (hypothesis) random interleavings of publishes and reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Collection
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from liveblog.pubsub.broker import WakeUp
+from liveblog.pubsub.hub import HEARTBEAT, Frame, Hub
+
+BLOG = 7
+_ID = re.compile(rb"^id: (\d+)\nevent: ([a-z.]+)\n", re.M)
+
+
+class MemoryLog:
+    """Stands in for the database: frames numbered from 1, optionally pruned below a point."""
+
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+        self.pruned_below = 1
+        self.reads = 0
+
+    def append(self) -> int:
+        seq = len(self.frames) + 1
+        self.frames.append(Frame(seq, f"id: {seq}\nevent: entry.created\ndata: {{}}\n\n".encode()))
+        return seq
+
+    def frames_after(self, blog_id: int, after: int, limit: int) -> list[Frame]:
+        self.reads += 1
+        start = max(after, self.pruned_below - 1)
+        return self.frames[start : start + limit]
+
+    def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
+        return {b: len(self.frames) for b in blog_ids}
+
+    def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
+        return Frame(head, f"id: {head}\nevent: reset\ndata: {{}}\n\n".encode())
+
+
+class Reader:
+    """A subscriber that records what it was sent; ``closed`` ones refuse writes."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.data = bytearray()
+        self.closed = False
+        self.limit = limit
+
+    def write(self, data: bytes) -> bool:
+        if self.closed:
+            return False
+        if self.limit is not None and len(self.data) + len(data) > self.limit:
+            self.closed = True
+            return False
+        self.data += data
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def events(self) -> list[tuple[int, str]]:
+        return [(int(m.group(1)), m.group(2).decode()) for m in _ID.finditer(bytes(self.data))]
+
+
+async def _inline(fn: Any, *args: Any) -> Any:
+    await asyncio.sleep(0)  # let other tasks run, as a thread hop would
+    return fn(*args)
+
+
+def make_hub(log: MemoryLog, **kwargs: Any) -> Hub:
+    return Hub(log, run_sync=_inline, heartbeat_range=(3600, 3600), **kwargs)
+
+
+async def settle(hub: Hub) -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)
+    while hub._tasks:
+        await asyncio.gather(*list(hub._tasks))
+
+
+def test_live_events_reach_every_reader_once_with_one_read_per_wake_up() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log)
+        readers = [Reader() for _ in range(100)]
+        for reader in readers:
+            assert await hub.subscribe(BLOG, reader, None)
+        reads_before = log.reads
+        for _ in range(3):
+            hub.wake(WakeUp(BLOG, log.append()))
+            await settle(hub)
+        assert log.reads - reads_before == 3
+        for reader in readers:
+            assert [s for s, _ in reader.events()] == [1, 2, 3]
+        await hub.stop()
+        assert all(r.closed for r in readers)
+
+    asyncio.run(scenario())
+
+
+def test_resume_replays_exactly_the_missed_events() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        for _ in range(10):
+            log.append()
+        hub = make_hub(log, ring_size=4)
+        early = Reader()
+        await hub.subscribe(BLOG, early, 2)  # 3..10: part from the log, none in the ring yet
+        assert [s for s, _ in early.events()] == list(range(3, 11))
+        for _ in range(6):
+            hub.wake(WakeUp(BLOG, log.append()))
+            await settle(hub)
+        late = Reader()
+        await hub.subscribe(BLOG, late, 9)  # 10..16: 10-12 from the log, 13-16 from the ring
+        assert [s for s, _ in late.events()] == list(range(10, 17))
+        current = Reader()
+        await hub.subscribe(BLOG, current, 16)
+        assert current.events() == []
+        fresh = Reader()
+        await hub.subscribe(BLOG, fresh, None)
+        hub.wake(WakeUp(BLOG, log.append()))
+        await settle(hub)
+        for reader in (early, late, current, fresh):
+            assert reader.events()[-1] == (17, "entry.created")
+        assert fresh.events() == [(17, "entry.created")]
+
+    asyncio.run(scenario())
+
+
+def test_unusable_future_and_too_old_positions_get_a_reset() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        for _ in range(20):
+            log.append()
+        hub = make_hub(log, max_replay=5)
+        cases = {"garbage": (None, True), "future": (99, False), "too old": (3, False)}
+        for name, (after, unusable) in cases.items():
+            reader = Reader()
+            await hub.subscribe(BLOG, reader, after, unusable=unusable)
+            assert reader.events() == [(20, "reset")], name
+        log.pruned_below = 15
+        pruned = Reader()
+        await hub.subscribe(BLOG, pruned, 16)
+        assert [s for s, _ in pruned.events()] == [17, 18, 19, 20]
+        hub.blogs[BLOG].ring.clear()
+        gone = Reader()
+        await hub.subscribe(BLOG, gone, 16 - 5)
+        assert gone.events() == [(20, "reset")]
+
+    asyncio.run(scenario())
+
+
+def test_a_reader_that_never_reads_is_dropped_without_affecting_others() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log)
+        stuck = Reader(limit=200)
+        healthy = Reader()
+        await hub.subscribe(BLOG, stuck, None)
+        await hub.subscribe(BLOG, healthy, None)
+        for _ in range(10):
+            hub.wake(WakeUp(BLOG, log.append()))
+            await settle(hub)
+        assert stuck.closed
+        assert stuck not in hub.blogs[BLOG].subscribers
+        assert [s for s, _ in healthy.events()] == list(range(1, 11))
+
+    asyncio.run(scenario())
+
+
+def test_catch_up_finds_events_whose_wake_up_was_lost() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log)
+        reader = Reader()
+        await hub.subscribe(BLOG, reader, None)
+        log.append()
+        log.append()  # no wake-up: the broker lost both messages
+        await hub.catch_up()
+        await settle(hub)
+        assert [s for s, _ in reader.events()] == [1, 2]
+
+    asyncio.run(scenario())
+
+
+def test_heartbeats_go_to_every_reader() -> None:
+    async def scenario() -> None:
+        hub = make_hub(MemoryLog())
+        reader = Reader()
+        await hub.subscribe(BLOG, reader, None)
+        for blog in hub.heartbeats_due(float("inf")):
+            blog.heartbeat()
+        assert bytes(reader.data) == HEARTBEAT
+
+    asyncio.run(scenario())
+
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("publish"), st.integers(1, 3), st.booleans()),
+        st.tuples(st.just("reconnect"), st.integers(0, 2), st.booleans()),
+        st.tuples(st.just("yield"), st.integers(0, 5), st.booleans()),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops, st.integers(2, 8))
+def test_random_interleavings_deliver_each_event_exactly_once_in_order(
+    steps: list[tuple[str, int, bool]], ring_size: int
+) -> None:
+    """Publishes (with or without their wake-up) and reconnects, overlapping at random."""
+
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log, ring_size=ring_size)
+        received: list[list[int]] = [[], [], []]
+        current: list[Reader] = []
+        joins: list[asyncio.Task[bool]] = []
+
+        class Client(Reader):
+            def __init__(self, index: int) -> None:
+                super().__init__()
+                self.index = index
+
+            def write(self, data: bytes) -> bool:
+                if self.closed:
+                    return False
+                received[self.index] += [int(m.group(1)) for m in _ID.finditer(data)]
+                return True
+
+        for index in range(3):
+            client = Client(index)
+            current.append(client)
+            joins.append(asyncio.create_task(hub.subscribe(BLOG, client, 0)))
+        for op, n, flag in steps:
+            if op == "publish":
+                for _ in range(n):
+                    seq = log.append()
+                    if flag:
+                        hub.wake(WakeUp(BLOG, seq))
+            elif op == "reconnect":
+                old = current[n]
+                old.closed = True
+                hub.unsubscribe(BLOG, old)
+                new = Client(n)
+                current[n] = new
+                after = received[n][-1] if received[n] else 0
+                task = asyncio.create_task(hub.subscribe(BLOG, new, after))
+                joins.append(task)
+                if flag:
+                    await task
+            else:
+                for _ in range(n):
+                    await asyncio.sleep(0)
+        await asyncio.gather(*joins)
+        await hub.catch_up()
+        await settle(hub)
+        head = len(log.frames)
+        for index in range(3):
+            assert received[index] == list(range(1, head + 1)), (index, received[index])
+
+    asyncio.run(scenario())
