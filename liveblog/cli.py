@@ -7,10 +7,8 @@ and a non-zero exit status: 2 when the command line does not parse, 1 for everyt
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
 import getpass
-import importlib.util
 import os
 import socket
 import sys
@@ -31,6 +29,7 @@ from liveblog.domain.errors import DomainError
 from liveblog.storage.database import Database, DatabaseURLError
 from liveblog.storage.migrate import upgrade
 from liveblog.web import create_app
+from liveblog.web.server import uvicorn_config
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -201,16 +200,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             app = create_app(settings, db=db, migrate=False)
         except ValueError as exc:  # a setting the app cannot use, e.g. LIVEBLOG_BROKER_URL
             raise CommandFailed(str(exc)) from exc
-        loop, http = _fastest_available()
-        config = uvicorn.Config(
-            app,
-            loop=loop,
-            http=http,
-            log_level="info",
-            server_header=False,
-            # Live readers hold connections open; do not wait for them forever on Ctrl+C.
-            timeout_graceful_shutdown=5,
-        )
+        config = uvicorn_config(app, log_level="info")
         print(f"liveblog: serving {base_url} (Ctrl+C stops)", flush=True)
         uvicorn.Server(config).run(sockets=[listener])
     return 0
@@ -286,17 +276,3 @@ def _base_url(settings: Settings) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{settings.port}"
-
-
-def _fastest_available() -> tuple[str, str | type[asyncio.Protocol]]:
-    """uvloop and httptools where they are installed, else asyncio and h11.
-
-    With httptools, the protocol is liveblog's subclass of uvicorn's, which hands event-stream
-    connections to the live hub instead of keeping an ASGI task per reader.
-    """
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    if importlib.util.find_spec("httptools") is None:
-        return loop, "h11"
-    from liveblog.web.live_protocol import LiveHttpToolsProtocol  # imports httptools
-
-    return loop, LiveHttpToolsProtocol

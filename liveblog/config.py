@@ -47,6 +47,22 @@ class Settings:
     page_stale_while_revalidate: int = _setting(
         30, "Cache-Control stale-while-revalidate (seconds) of reader pages."
     )
+    live_max_replay: int = _setting(
+        5000,
+        "Most events a reconnecting reader is replayed; further behind, it gets `reset`.",
+    )
+    live_ring_size: int = _setting(
+        1024, "Recent events each blog's hub keeps in memory to replay reconnecting readers."
+    )
+    live_catch_up_seconds: float = _setting(
+        10.0, "How often each process checks the event log for wake-ups the broker lost."
+    )
+    live_heartbeat_seconds: float = _setting(
+        15.0, "Shortest pause between heartbeats on an event stream (up to twice that, jittered)."
+    )
+    poll_max_age: int = _setting(
+        2, "Cache-Control max-age (seconds) of the events polling endpoint."
+    )
     public_url: str = _setting(
         "", "Public base URL of the site for absolute links (empty: taken from each request)."
     )

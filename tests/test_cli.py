@@ -30,7 +30,7 @@ from liveblog.domain.tokens import token_hash
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import is_current
 from liveblog.storage.tables import api_tokens, users
-from liveblog.web import create_app
+from liveblog.web import create_app, server
 
 PASSWORD = "correct horse battery"
 BIN = Path(sys.executable).parent
@@ -345,7 +345,7 @@ def test_serve_migrates_and_runs_uvicorn_fast(
 
 def test_without_uvloop_and_httptools_serve_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
-    assert cli._fastest_available() == ("asyncio", "h11")
+    assert server.fastest_available() == ("asyncio", "h11")
 
 
 # -- the console script -------------------------------------------------------------------------

@@ -43,3 +43,22 @@ def entry_payload(entry: Entry) -> dict[str, Any]:
         "published_at": rfc3339(entry.published_at),
         "updated_at": rfc3339(entry.updated_at),
     }
+
+
+def entry_from_payload(blog_id: int, payload: dict[str, Any]) -> Entry:
+    """The entry an event payload describes (a visible entry: deleted ones carry no content)."""
+    return Entry(
+        id=payload["id"],
+        blog_id=blog_id,
+        headline=payload["headline"],
+        body=payload["body"],
+        body_html=payload["body_html"],
+        key_event=payload["key_event"],
+        pinned=payload["pinned"],
+        source=payload["source"],
+        published_at=datetime.fromisoformat(payload["published_at"]),
+        updated_at=datetime.fromisoformat(payload["updated_at"]),
+        version=payload["version"],
+        deleted_at=None,
+        author_id=None,
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -13,10 +16,15 @@ from starlette.staticfiles import StaticFiles
 from liveblog import __version__
 from liveblog.actions import Actions, Clock, utc_now
 from liveblog.config import Settings
+from liveblog.pubsub import broker_from_url
+from liveblog.pubsub.hub import Hub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
-from liveblog.web import api, errors, health, reader
+from liveblog.web import api, errors, health, reader, reader_live
 from liveblog.web.limits import RequestLimits
+from liveblog.web.live import Live
+from liveblog.web.live_frames import LogFrames
+from liveblog.web.live_protocol import STATE_KEY
 from liveblog.web.page_cache import PageCache
 from liveblog.web.services import Services
 
@@ -44,6 +52,17 @@ def create_app(
     actions = Actions(db, clock=clock)
     pages = PageCache(settings, db, clock=clock)
     actions.on_commit(pages.invalidate)
+    live = _live(settings, db)
+    actions.on_commit(live.notify)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        await live.start()
+        try:
+            # The state lets LiveHttpToolsProtocol hand event streams straight to the hub.
+            yield {STATE_KEY: live}
+        finally:
+            await live.stop()
 
     app = FastAPI(
         title="liveblog",
@@ -52,13 +71,15 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
-    app.state.services = Services(settings=settings, db=db, actions=actions, pages=pages)
+    app.state.services = Services(settings=settings, db=db, actions=actions, pages=pages, live=live)
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     # Fresh cached reader pages are answered before routing (see reader.ReaderFastPath).
     app.add_middleware(reader.ReaderFastPath, cache=pages)
     app.include_router(health.router)
+    app.include_router(reader_live.router)
     app.include_router(reader.router)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -76,3 +97,15 @@ def create_app(
         )
 
     return app
+
+
+def _live(settings: Settings, db: Database) -> Live:
+    frames = LogFrames(db)
+    hub = Hub(
+        frames,
+        ring_size=settings.live_ring_size,
+        max_replay=settings.live_max_replay,
+        heartbeat_range=(settings.live_heartbeat_seconds, 2 * settings.live_heartbeat_seconds),
+        catch_up_seconds=settings.live_catch_up_seconds,
+    )
+    return Live(db, broker_from_url(settings.broker_url), frames, hub)

@@ -269,9 +269,16 @@ class Header:
     description: str
     closed: bool
 
+    timezone: str = "Europe/Berlin"
+
     @property
     def href(self) -> str:
         return f"/live/{self.slug}"
+
+    @property
+    def day(self) -> str:
+        """The dateline's local day (ISO); entries of other days show their date."""
+        return _iso_day(self.stand_at, self.timezone)
 
 
 @dataclass(frozen=True)
@@ -286,6 +293,9 @@ class EntryView:
     datetime: str
     pinned: bool
     key_event: bool
+    day: str = ""
+    time_short: str = ""
+    time_long: str = ""
 
 
 @dataclass(frozen=True)
@@ -314,7 +324,8 @@ class _Context:
         }
 
 
-def _header(conn: Connection, blog: Blog) -> Header:
+def header_for(conn: Connection, blog: Blog) -> Header:
+    """The blog's page header as the database has it now."""
     key_event = entry_rows.newest_key_event(conn, blog.id)
     changed = entry_rows.newest_change(conn, blog.id) or blog.created_at
     paragraphs = [_SPACE.sub(" ", p).strip() for p in _BLANK_LINES.split(blog.summary)]
@@ -329,12 +340,16 @@ def _header(conn: Connection, blog: Blog) -> Header:
         teaser=[p for p in paragraphs if p],
         description=_SPACE.sub(" ", blog.summary).strip() or blog.title,
         closed=not blog.is_open,
+        timezone=blog.timezone,
     )
 
 
-def _entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
-    stand_day = render.local_day(header.stand_at, blog.timezone)
-    same_day = render.local_day(entry.published_at, blog.timezone) == stand_day
+def entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
+    """An entry as the page shows it: the time alone on the dateline's day, else with date.
+    Both forms go into the page, so live updates can re-apply the rule when the day moves on."""
+    day = _iso_day(entry.published_at, blog.timezone)
+    short = render.entry_time(entry.published_at, blog.language, blog.timezone, with_date=False)
+    long = render.entry_time(entry.published_at, blog.language, blog.timezone, with_date=True)
     return EntryView(
         id=entry.id,
         anchor=f"entry-{entry.id}",
@@ -343,13 +358,19 @@ def _entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
         # Sanitised by render.markdown_to_html when it was stored.
         body=Markup(entry.body_html),  # noqa: S704
         source=entry.source,
-        time=render.entry_time(
-            entry.published_at, blog.language, blog.timezone, with_date=not same_day
-        ),
+        time=short if day == header.day else long,
         datetime=rfc3339(entry.published_at),
         pinned=entry.pinned,
         key_event=entry.key_event,
+        day=day,
+        time_short=short,
+        time_long=long,
     )
+
+
+def _iso_day(moment: datetime, timezone: str) -> str:
+    year, month, day = render.local_day(moment, timezone)
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _view_links(slug: str, view: View, t: dict[str, str]) -> tuple[list[Link], list[Link]]:
@@ -376,7 +397,7 @@ def blog_page(conn: Connection, settings: Settings, slug: str, view: View) -> Re
     if blog is None:
         return Rendered(404, error_page(settings.default_language, 404, "blog_missing"), None)
     t = labels(blog.language)
-    header = _header(conn, blog)
+    header = header_for(conn, blog)
     pinned = entry_rows.pinned(conn, blog.id) if view.lifts_pinned else None
     timeline = entry_rows.timeline(
         conn,
@@ -397,7 +418,7 @@ def blog_page(conn: Connection, settings: Settings, slug: str, view: View) -> Re
     html = _env.get_template("blog.html").render(
         context.as_dict(
             blog=header,
-            entries=[_entry_view(e, blog, header) for e in items],
+            entries=[entry_view(e, blog, header) for e in items],
             orders=orders,
             filters=filters,
             empty=empty,
@@ -428,11 +449,11 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
         html = error_page(blog.language, 410, "entry_deleted", back=back)
         return Rendered(410, html, blog.last_seq)
     t = labels(blog.language)
-    header = _header(conn, blog)
+    header = header_for(conn, blog)
     title = f"{entry.headline} \u2013 {blog.title}" if entry.headline else header.headline
     context = _Context(blog.language, title, header.description, t)
     html = _env.get_template("entry.html").render(
-        context.as_dict(blog=header, entry=_entry_view(entry, blog, header))
+        context.as_dict(blog=header, entry=entry_view(entry, blog, header))
     )
     return Rendered(200, html, blog.last_seq)
 
@@ -456,6 +477,12 @@ def index_page(conn: Connection, settings: Settings) -> str:
         )
     context = _Context(language, t["index_title"], t["index_title"], t)
     return _env.get_template("index.html").render(context.as_dict(blogs=items))
+
+
+def entry_article_html(view: EntryView, language: str) -> str:
+    """One entry's ``<article>``, exactly as the blog page renders it (live updates send it)."""
+    module = _env.get_template("_macros.html").module
+    return str(module.entry_article(view, labels(language), 3)).strip()  # type: ignore[attr-defined]
 
 
 def error_page(language: str, status: int, message: str, *, back: str | None = None) -> str:

@@ -12,6 +12,7 @@ from liveblog.config import Settings
 from liveblog.storage.database import Database
 
 if TYPE_CHECKING:
+    from liveblog.web.live import Live
     from liveblog.web.page_cache import PageCache
 
 
@@ -21,6 +22,7 @@ class Services:
     db: Database
     actions: Actions
     pages: PageCache
+    live: Live
 
 
 def services(request: HTTPConnection) -> Services:

@@ -47,6 +47,7 @@ OPERATIONS = [
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}"),
     ("PATCH", "/api/v1/blogs/{slug}/entries/{entry_id}"),
     ("DELETE", "/api/v1/blogs/{slug}/entries/{entry_id}"),
+    ("GET", "/api/v1/blogs/{slug}/events"),
 ]
 
 

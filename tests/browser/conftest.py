@@ -36,6 +36,7 @@ from liveblog.actions import Actions
 from liveblog.config import Settings
 from liveblog.domain.models import User
 from liveblog.web import create_app
+from liveblog.web.server import uvicorn_config
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Request, Route
@@ -83,7 +84,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((HOST, 0))
     port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn_config(app, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [listener]}, name="live-server", daemon=True

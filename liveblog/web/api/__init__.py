@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from liveblog.web.api import blogs, entries
+from liveblog.web.api import blogs, entries, events
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(blogs.router)
 router.include_router(entries.router)
+router.include_router(events.router)
 
 __all__ = ["router"]

@@ -1,0 +1,88 @@
+"""Turns the event log into SSE frames and polling JSON: each event is encoded once, with the
+entry's rendered ``<article>`` and the page header as it is after the event, so a reader's page
+never has to fetch anything to apply it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from liveblog.domain.models import Blog, Event, EventType
+from liveblog.domain.serialize import entry_from_payload
+from liveblog.pubsub.hub import Frame
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import events as event_log
+from liveblog.storage.database import Database
+from liveblog.storage.tables import blogs
+from liveblog.web import pages
+from liveblog.web.sse import encode
+
+_ENTRY_EVENTS = frozenset(
+    {
+        EventType.ENTRY_CREATED,
+        EventType.ENTRY_UPDATED,
+        EventType.ENTRY_PINNED,
+        EventType.ENTRY_UNPINNED,
+    }
+)
+
+
+def page_state(header: pages.Header, version: int) -> dict[str, Any]:
+    """What the top of the page shows after an event: headline, dateline, title."""
+    return {
+        "version": version,
+        "headline": header.headline,
+        "title": header.headline,
+        "stand": header.stand,
+        "stand_datetime": header.stand_datetime,
+        "day": header.day,
+        "closed": header.closed,
+        "teaser": header.teaser,
+    }
+
+
+def event_data(blog: Blog, header: pages.Header, event: Event, version: int) -> dict[str, Any]:
+    """The JSON of one event for readers (SSE ``data:`` and the polling API)."""
+    data: dict[str, Any] = {"seq": event.seq, "type": event.type.value, **event.payload}
+    if event.type in _ENTRY_EVENTS:
+        entry = entry_from_payload(blog.id, event.payload["entry"])
+        view = pages.entry_view(entry, blog, header)
+        data["html"] = pages.entry_article_html(view, blog.language)
+    data["page"] = page_state(header, version)
+    return data
+
+
+def read_events(conn: Connection, blog: Blog, after: int, limit: int) -> list[dict[str, Any]]:
+    """Events after ``after`` as reader JSON; the header is computed once for the batch."""
+    found = event_log.after(conn, blog.id, after, limit)
+    if not found:
+        return []
+    header = pages.header_for(conn, blog)
+    return [event_data(blog, header, e, blog.last_seq) for e in found]
+
+
+class LogFrames:
+    """The hub's :class:`~liveblog.pubsub.hub.FrameSource` on the database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def frames_after(self, blog_id: int, after: int, limit: int) -> list[Frame]:
+        with self.db.read() as conn:
+            blog = blog_rows.by_id(conn, blog_id)
+            if blog is None:
+                return []
+            events = read_events(conn, blog, after, limit)
+        return [Frame(d["seq"], encode(d["seq"], d["type"], d)) for d in events]
+
+    def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(blogs.c.id, blogs.c.last_seq).where(blogs.c.id.in_(list(blog_ids)))
+            )
+            return {int(r.id): int(r.last_seq) for r in rows}
+
+    def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
+        return Frame(head, encode(head, "reset", {"seq": head, "reason": reason}))

@@ -1,0 +1,24 @@
+"""``GET /live/{slug}/events``: a blog's event stream through plain ASGI.
+
+Under ``liveblog serve`` the connection never reaches this route: the uvicorn protocol in
+:mod:`liveblog.web.live_protocol` hands it to the hub first. This route serves the identical
+stream wherever that protocol is not in use (test clients, other ASGI servers).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from liveblog.web.services import Services, services
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/live/{slug}/events")
+async def events(
+    request: Request, slug: str, app: Annotated[Services, Depends(services)]
+) -> Response:
+    return await app.live.stream(request, slug)
