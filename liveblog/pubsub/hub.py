@@ -25,6 +25,8 @@ from liveblog.pubsub.broker import WakeUp
 log = logging.getLogger("liveblog.hub")
 
 HEARTBEAT = b": keep-alive\n\n"
+PULL_BATCH = 128
+"""Most events read and written in one go, which bounds the size of one write."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,7 @@ class Hub:
         try:
             while blog.wanted > blog.head:
                 frames: list[Frame] = await self._run_sync(  # type: ignore[assignment]
-                    self.source.frames_after, blog.blog_id, blog.head, self.ring_size
+                    self.source.frames_after, blog.blog_id, blog.head, PULL_BATCH
                 )
                 if not frames:
                     break
@@ -246,7 +248,7 @@ class Hub:
             if after + 1 >= oldest:
                 break
             frames: list[Frame] = await self._run_sync(  # type: ignore[assignment]
-                self.source.frames_after, blog_id, after, min(oldest - 1 - after, self.ring_size)
+                self.source.frames_after, blog_id, after, min(oldest - 1 - after, PULL_BATCH)
             )
             if frames and frames[0].seq != after + 1:
                 # The log no longer holds those events (pruned): the reader must reload.

@@ -84,7 +84,7 @@ class QueueSubscriber:
     def write(self, data: bytes) -> bool:
         if self.closed:
             return False
-        if self.pending + len(data) > self.max_bytes:
+        if self.pending > self.max_bytes:  # the same rule as a transport's write buffer
             self.close()
             return False
         self.pending += len(data)

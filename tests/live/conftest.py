@@ -1,0 +1,201 @@
+"""A real uvicorn server in a thread, and a raw-socket SSE client, for event-stream tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from liveblog.actions import Actions
+from liveblog.config import Settings
+from liveblog.domain.models import User
+from liveblog.web import create_app
+from liveblog.web.server import uvicorn_config
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Served:
+    port: int
+    actions: Actions
+    admin: User
+    server: uvicorn.Server
+    app: Any
+
+    def connect(self, path: str, headers: dict[str, str] | None = None) -> SSEClient:
+        return SSEClient(self.port, path, headers or {})
+
+
+@dataclass
+class Message:
+    id: int | None
+    event: str
+    data: dict[str, Any]
+
+
+@dataclass
+class SSEClient:
+    """Speaks HTTP/1.1 over a plain socket and parses the event stream as it arrives."""
+
+    port: int
+    path: str
+    headers: dict[str, str]
+    sock: socket.socket = field(init=False)
+    buffer: bytes = b""
+    status: int = 0
+    response_headers: dict[str, str] = field(default_factory=dict)
+    comments: list[str] = field(default_factory=list)
+    retry: int | None = None
+
+    def __post_init__(self) -> None:
+        self.sock = socket.create_connection((HOST, self.port), timeout=5)
+        lines = [
+            f"GET {self.path} HTTP/1.1",
+            f"Host: {HOST}:{self.port}",
+            "Accept: text/event-stream",
+        ]
+        lines += [f"{k}: {v}" for k, v in self.headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = self._read_until(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        self.status = int(status_line.split()[1])
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            self.response_headers[name.strip().lower()] = value.strip()
+        if self.response_headers.get("transfer-encoding") == "chunked":
+            self.chunked = True
+        else:
+            self.chunked = False
+
+    def _recv(self, timeout: float) -> bool:
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except TimeoutError:
+            return False
+        if not data:
+            raise ConnectionError("server closed the stream")
+        self.buffer += data
+        return True
+
+    def _read_until(self, marker: bytes, timeout: float = 5.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while marker not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {marker!r} within {timeout}s")
+            self._recv(remaining)
+        head, _, self.buffer = self.buffer.partition(marker)
+        return head
+
+    def _body(self) -> bytes:
+        """Undo chunked transfer coding (the ASGI fallback path uses it)."""
+        if not self.chunked:
+            body, self.buffer = self.buffer, b""
+            return body
+        out = b""
+        while b"\r\n" in self.buffer:
+            size_line, _, rest = self.buffer.partition(b"\r\n")
+            size = int(size_line, 16)
+            if len(rest) < size + 2:
+                break
+            out += rest[:size]
+            self.buffer = rest[size + 2 :]
+        return out
+
+    pending: bytes = b""
+
+    def messages(self, count: int, timeout: float = 5.0) -> list[Message]:
+        """The next ``count`` messages (comments and ``retry:`` are recorded, not returned)."""
+        found: list[Message] = []
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            self.pending += self._body()
+            while b"\n\n" in self.pending and len(found) < count:
+                block, _, self.pending = self.pending.partition(b"\n\n")
+                message = self._parse(block.decode())
+                if message is not None:
+                    found.append(message)
+            if len(found) >= count:
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"got {len(found)} of {count} messages: {found}")
+            self._recv(remaining)
+        return found
+
+    def nothing_within(self, seconds: float) -> bool:
+        try:
+            got = self.messages(1, timeout=seconds)
+        except TimeoutError:
+            return True
+        raise AssertionError(f"unexpected message {got}")
+
+    def _parse(self, block: str) -> Message | None:
+        fields: dict[str, str] = {}
+        for line in block.split("\n"):
+            if line.startswith(":"):
+                self.comments.append(line)
+                continue
+            name, _, value = line.partition(": ")
+            fields[name] = value
+        if "retry" in fields:
+            self.retry = int(fields["retry"])
+        if "event" not in fields:
+            return None
+        return Message(
+            int(fields["id"]) if "id" in fields else None,
+            fields["event"],
+            json.loads(fields["data"]),
+        )
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def serve(settings: Settings, http: str | None) -> Iterator[Served]:
+    app = create_app(settings)
+    actions = app.state.services.actions
+    admin = actions.create_user("live@example.org", "admin", "correct horse battery")
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((HOST, 0))
+    port = listener.getsockname()[1]
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False}
+    if http is not None:
+        options["http"] = http
+    server = uvicorn.Server(uvicorn_config(app, **options))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive(), "server thread died"
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield Served(port, actions, admin, server, app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        listener.close()
+        app.state.services.db.dispose()
+
+
+@pytest.fixture(params=["transport", "asgi"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    """The app under uvicorn: with liveblog's protocol (event streams handed to the hub as
+    transports) or with plain httptools (the same stream through the ASGI route)."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'live.db'}",
+        live_heartbeat_seconds=0.5,
+        live_max_replay=50,
+    )
+    yield from serve(settings, None if request.param == "transport" else "httptools")
