@@ -1,12 +1,13 @@
 """The ``postgresql://`` broker: PostgreSQL ``LISTEN``/``NOTIFY``, no extra service to run.
 
-A background task holds a listener connection (autocommit, ``LISTEN <channel>``) and dispatches
-``conn.notifies()``; wake-ups go out with ``SELECT pg_notify(channel, payload)`` on a separate
-publisher connection. A lost link is found by a connection error (server restart,
-``pg_terminate_backend``) or by the heartbeat: every ``ping_interval`` seconds the listener
-repeats its (idempotent) ``LISTEN`` and gives the connection up if the server does not answer
-within ``ping_timeout`` (5 seconds in all by default). It then reconnects with capped
-exponential backoff and jitter, listens again and calls ``on_reconnect`` so the hub catches up.
+A :class:`~liveblog.pubsub.reconnecting.ReconnectingListener` holds a listener connection
+(autocommit, ``LISTEN <channel>``) and dispatches ``conn.notifies()``; wake-ups go out with
+``SELECT pg_notify(channel, payload)`` on a separate publisher connection. A lost link is found
+by a connection error (server restart, ``pg_terminate_backend``) or by the heartbeat: every
+``ping_interval`` seconds the listener repeats its (idempotent) ``LISTEN`` and gives the
+connection up if the server does not answer within ``ping_timeout`` (5 seconds in all by
+default). It then reconnects with capped exponential backoff and jitter, listens again and calls
+``on_reconnect`` so the hub catches up.
 
 Queries that must not hang (the heartbeat, ``pg_notify``) are bounded by forcing end-of-file on
 the socket when they time out: cancelling them through asyncio would make psycopg send a
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import socket
 from typing import Any, LiteralString
 
@@ -27,6 +27,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from liveblog.pubsub.broker import CHANNEL, ReconnectHandler, WakeUp, WakeUpHandler
+from liveblog.pubsub.reconnecting import Dispatch, ReconnectingListener, describe
 
 log = logging.getLogger(__name__)
 
@@ -76,72 +77,55 @@ class PostgresBroker:
         self._ping_timeout = ping_timeout
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
-        self._backoff_initial = backoff_initial
-        self._backoff_max = backoff_max
-        self._on_wake_up: WakeUpHandler | None = None
-        self._on_reconnect: ReconnectHandler | None = None
-        self._first: psycopg.AsyncConnection[Any] | None = None  # from start(), for the task
-        self._task: asyncio.Task[None] | None = None
-        self._running = False
         self._publisher: psycopg.AsyncConnection[Any] | None = None
         self._publish_lock: asyncio.Lock | None = None
-        self._connected = False
+        self._listener = ReconnectingListener(
+            service="PostgreSQL",
+            channel=channel,
+            log=log,
+            connect=self._listen_connection,
+            listen=self._listen,
+            close=_close,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+        )
 
     @property
     def connected(self) -> bool:
         """Whether the listener connection is up (for health reporting)."""
-        return self._connected
+        return self._listener.connected
 
     async def start(self, on_wake_up: WakeUpHandler, on_reconnect: ReconnectHandler) -> None:
         """Listen, then return; if PostgreSQL is unreachable, log and keep trying in the
         background (``on_reconnect`` is called once the listener is finally up)."""
-        if self._running:
+        if self._listener.running:
             return
-        self._running = True
-        self._on_wake_up = on_wake_up
-        self._on_reconnect = on_reconnect
         self._publish_lock = asyncio.Lock()
         try:
-            self._first = await self._listen_connection()
-        except Exception as exc:
-            log.warning(
-                "PostgreSQL broker: cannot listen on %r yet (%s); retrying in the background",
-                self._channel,
-                _describe(exc),
-            )
+            await self._listener.start(on_wake_up, on_reconnect)
         except BaseException:  # cancelled while connecting: leave nothing behind
             await self.stop()
             raise
-        self._task = asyncio.create_task(self._run(), name=f"pg-broker-{self._channel}")
 
     async def publish(self, wake_up: WakeUp) -> None:
         """NOTIFY the wake-up; on any failure log a warning and return (never raises)."""
         lock = self._publish_lock
-        if not self._running or lock is None:
+        if not self._listener.running or lock is None:
             log.debug("PostgreSQL broker not running; dropping %s", wake_up)
             return
         try:
             async with asyncio.timeout(self._publish_timeout), lock:
-                if self._running:  # stop() may have run while we waited for the lock
+                if self._listener.running:  # stop() may have run while we waited for the lock
                     await self._notify(wake_up.encode())
         except Exception as exc:
             log.warning(
                 "PostgreSQL broker: could not publish %s (%s); readers catch up after reconnect",
                 wake_up,
-                _describe(exc),
+                describe(exc),
             )
 
     async def stop(self) -> None:
-        self._running = False
-        task, self._task = self._task, None
-        self._on_wake_up = None
-        self._on_reconnect = None
-        if task is not None:
-            task.cancel()
-            await _wait_cancelled(task)
-        first, self._first = self._first, None  # the task was cancelled before it took it
-        if first is not None:
-            await _close(first)
+        await self._listener.stop()
         lock = self._publish_lock
         if lock is not None:
             async with lock:  # let a publish in flight finish (it is bounded by its timeout)
@@ -151,7 +135,6 @@ class PostgresBroker:
         self._publish_lock = None
         if publisher is not None:
             await _close(publisher)
-        self._connected = False
 
     async def _connect(self, role: str) -> psycopg.AsyncConnection[Any]:
         async with asyncio.timeout(self._connect_timeout + 1):
@@ -191,81 +174,14 @@ class PostgresBroker:
             raise
         return conn
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        listener, self._first = self._first, None  # ours now
-        failures = 0 if listener is not None else 1
-        attempt = 0  # connection attempts since the link was lost
-        try:
-            while True:
-                if listener is None:
-                    if failures:
-                        await asyncio.sleep(self._delay(failures))
-                    attempt += 1
-                    try:
-                        listener = await self._listen_connection()
-                    except Exception as exc:
-                        _log_retry(attempt, "PostgreSQL", _describe(exc))
-                        failures += 1
-                        continue
-                    attempt = 0
-                    log.info("PostgreSQL broker: listening on %r again", self._channel)
-                    self._connected = True
-                    await self._call_on_reconnect()
-                self._connected = True
-                since = loop.time()
-                try:
-                    await self._listen(listener)
-                except Exception as exc:
-                    log.warning("PostgreSQL broker: lost the listener (%s)", _describe(exc))
-                self._connected = False
-                lost, listener = listener, None
-                await _close(lost)
-                # A link that dies right after connecting backs off too, so a flapping server
-                # does not get a reconnect (and the hub a catch-up) in a tight loop.
-                failures = 0 if loop.time() - since >= self._backoff_max else failures + 1
-        finally:
-            self._connected = False
-            if listener is not None:
-                await _close(listener)
-
-    async def _listen(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    async def _listen(self, conn: psycopg.AsyncConnection[Any], dispatch: Dispatch) -> None:
         """Dispatch notifications until the connection fails or stops answering."""
         while True:
             async for notify in conn.notifies(timeout=self._ping_interval):
                 if notify.channel == self._channel:
-                    self._dispatch(notify.payload)
+                    dispatch(notify.payload)
             # Heartbeat. Notifications arriving meanwhile are kept for the next notifies().
             await _execute_bounded(conn, self._listen_sql, None, self._ping_timeout)
-
-    def _dispatch(self, raw: str) -> None:
-        wake_up = _decode(raw)
-        if wake_up is None:
-            log.warning("PostgreSQL broker: ignoring malformed notification %.80r", raw)
-            return
-        handler = self._on_wake_up
-        if handler is None:
-            return
-        try:
-            handler(wake_up)
-        except Exception:
-            log.exception("wake-up handler failed for %s", wake_up)
-
-    async def _call_on_reconnect(self) -> None:
-        handler = self._on_reconnect
-        if handler is None:
-            return
-        try:
-            result = handler()
-            if result is not None:
-                await result
-        except Exception:
-            log.exception("on_reconnect handler failed")
-
-    def _delay(self, failures: int) -> float:
-        """Capped exponential backoff with equal jitter: half fixed, half random."""
-        cap = min(self._backoff_max, self._backoff_initial * 2.0 ** min(failures - 1, 30))
-        return cap / 2 + random.uniform(0, cap / 2)
 
 
 async def _execute_bounded(
@@ -305,7 +221,7 @@ async def _close(conn: psycopg.AsyncConnection[Any]) -> None:
     try:
         await conn.close()
     except Exception as exc:
-        log.debug("PostgreSQL broker: closing a connection failed (%s)", _describe(exc))
+        log.debug("PostgreSQL broker: closing a connection failed (%s)", describe(exc))
 
 
 def _force_eof(conn: psycopg.AsyncConnection[Any]) -> None:
@@ -323,35 +239,3 @@ def _force_eof(conn: psycopg.AsyncConnection[Any]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-
-
-def _decode(raw: str) -> WakeUp | None:
-    try:
-        # As bytes, non-ASCII digits such as "²" are not mistaken for digits.
-        return WakeUp.decode(raw.encode("utf-8", "replace"))
-    except ValueError:  # e.g. more digits than int() accepts
-        return None
-
-
-def _describe(exc: BaseException) -> str:
-    """The exception on one line (libpq messages span several)."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _log_retry(attempt: int, service: str, reason: str) -> None:
-    # Warn on the first attempts and then on powers of two, so an outage does not flood the log.
-    level = logging.WARNING if attempt <= 3 or attempt & (attempt - 1) == 0 else logging.DEBUG
-    log.log(level, "%s broker: reconnect attempt %d failed (%s)", service, attempt, reason)
-
-
-async def _wait_cancelled(task: asyncio.Task[Any]) -> None:
-    """Wait for a cancelled task to finish, without swallowing a cancellation of our own."""
-    try:
-        await task
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if current is not None and current.cancelling():
-            raise
-    except Exception:
-        log.exception("broker task failed")
