@@ -115,6 +115,7 @@ class Hub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._timer: asyncio.Task[None] | None = None
         self._creating: dict[int, asyncio.Future[BlogHub]] = {}
+        self._early: dict[int, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -146,7 +147,14 @@ class Hub:
     def wake(self, wake_up: WakeUp) -> None:
         """Broker handler: the blog has events up to ``seq``; pull them if anyone listens."""
         blog = self.blogs.get(wake_up.blog_id)
-        if blog is None or wake_up.seq <= blog.head:
+        if blog is None:
+            if wake_up.blog_id in self._creating:
+                # The hub is being opened from a head read that may predate this event:
+                # remember it, so opening pulls it instead of waiting for the catch-up sweep.
+                early = self._early.get(wake_up.blog_id, 0)
+                self._early[wake_up.blog_id] = max(early, wake_up.seq)
+            return
+        if wake_up.seq <= blog.head:
             return
         blog.wanted = max(blog.wanted, wake_up.seq)
         self._ensure_pull(blog)
@@ -205,8 +213,12 @@ class Hub:
             blog.next_heartbeat = self._next_heartbeat()
             self.blogs[blog_id] = blog
             future.set_result(blog)
+            early = self._early.pop(blog_id, 0)
+            if early > blog.head:
+                self.wake(WakeUp(blog_id, early))
             return blog
         except BaseException as exc:
+            self._early.pop(blog_id, None)
             future.set_exception(exc)
             future.exception()  # mark retrieved
             raise

@@ -271,3 +271,30 @@ def test_random_interleavings_deliver_each_event_exactly_once_in_order(
             assert received[index] == list(range(1, head + 1)), (index, received[index])
 
     asyncio.run(scenario())
+
+
+def test_a_wake_up_while_the_hub_opens_is_not_lost() -> None:
+    """The head is read when a blog's hub opens; an event committed meanwhile must still come."""
+
+    async def scenario() -> None:
+        log = MemoryLog()
+        log.append()
+        opening = asyncio.Event()
+
+        async def slow_head(fn: Any, *args: Any) -> Any:
+            result = fn(*args)  # the head is read before the next event commits ...
+            if fn == log.heads:
+                opening.set()
+                await asyncio.sleep(0.01)
+            return result
+
+        hub = Hub(log, run_sync=slow_head, heartbeat_range=(3600, 3600))
+        reader = Reader()
+        joining = asyncio.create_task(hub.subscribe(BLOG, reader, 1))
+        await opening.wait()
+        hub.wake(WakeUp(BLOG, log.append()))  # ... and its wake-up arrives while opening
+        assert await joining
+        await settle(hub)
+        assert [s for s, _ in reader.events()] == [2]
+
+    asyncio.run(scenario())
