@@ -25,6 +25,13 @@ keyset query bounded by ``page_size`` or an index lookup: no ``COUNT(*)``, no ``
 
 Nothing on a page depends on the wall clock, only on the blog's rows, so a page rendered at one
 blog version (``blogs.last_seq``) is valid until the next version (see :mod:`page_cache`).
+
+Live updates (``/static/live.js``, see the comment at its top) are offered on the first page of
+the newest-first views only, the default view and the key-events view, where new entries belong
+at the top. Those pages carry the client's settings as data attributes on ``.live`` (the version
+the page shows, the stream and polling URLs, the oldest position the page covers, the labels),
+and load the script. Oldest-first views and older pages (``cursor``) are plain pages: new entries
+do not belong on them, and they load no script.
 """
 
 from __future__ import annotations
@@ -88,6 +95,13 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_order": "Der Parameter „order“ muss „newest“ oder „oldest“ sein.",
         "bad_key_events": "Der Parameter „key_events“ muss 1 oder 0 sein.",
         "bad_cursor": "Der Link zu weiteren Einträgen ist ungültig oder beschädigt.",
+        "live": "Live",
+        "live_paused": "Pausiert",
+        "live_new_one": "1 neuer Eintrag",
+        "live_new_many": "{n} neue Einträge",
+        "live_stale": "Nicht mehr aktuell",
+        "live_stale_note": "Diese Seite ist nicht mehr aktuell.",
+        "live_reload": "Seite neu laden",
     },
     "en": {
         "kicker": "Live blog",
@@ -124,8 +138,18 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_order": "The parameter “order” must be “newest” or “oldest”.",
         "bad_key_events": "The parameter “key_events” must be 1 or 0.",
         "bad_cursor": "The link to more entries is not valid or has been damaged.",
+        "live": "Live",
+        "live_paused": "Paused",
+        "live_new_one": "1 new entry",
+        "live_new_many": "{n} new entries",
+        "live_stale": "Out of date",
+        "live_stale_note": "This page is out of date.",
+        "live_reload": "Reload the page",
     },
 }
+
+LIVE_POLL_MS = 10_000
+"""How often the live client polls when it cannot use the event stream."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -299,6 +323,30 @@ class EntryView:
 
 
 @dataclass(frozen=True)
+class LiveClient:
+    """What ``live.js`` needs to keep a page current; rendered as ``data-live-*`` attributes."""
+
+    events: str
+    """The SSE stream, ``/live/{slug}/events``."""
+    poll: str
+    """The polling endpoint, ``/api/v1/blogs/{slug}/events``."""
+    version: int
+    """The blog version (last event number) the page was rendered at: the stream starts after it."""
+    view: str
+    """``all`` (pinned entry lifted to the top) or ``key`` (key events only)."""
+    timezone: str
+    """The blog's time zone: when the blog's language or time zone changes, every time and
+    label on the page changes, and the client asks the reader to reload instead."""
+    floor_time: str = ""
+    """With ``floor_id``, the oldest position (``published_at``, ``id``) the page covers when
+    older pages exist: older entries belong to the next page and are never inserted. Empty when
+    there is no older page."""
+    floor_id: int = 0
+    poll_ms: int = LIVE_POLL_MS
+    """Poll interval when the browser cannot use the event stream."""
+
+
+@dataclass(frozen=True)
 class Link:
     href: str
     text: str
@@ -418,6 +466,7 @@ def blog_page(conn: Connection, settings: Settings, slug: str, view: View) -> Re
     html = _env.get_template("blog.html").render(
         context.as_dict(
             blog=header,
+            live=_live_client(blog, view, timeline.next_cursor),
             entries=[entry_view(e, blog, header) for e in items],
             orders=orders,
             filters=filters,
@@ -433,6 +482,21 @@ def blog_page(conn: Connection, settings: Settings, slug: str, view: View) -> Re
         )
     )
     return Rendered(200, html, blog.last_seq)
+
+
+def _live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClient | None:
+    """The live client's settings for views that new entries are inserted into, else ``None``."""
+    if view.order is not Order.NEWEST or view.cursor is not None:
+        return None
+    return LiveClient(
+        events=f"/live/{blog.slug}/events",
+        poll=f"/api/v1/blogs/{blog.slug}/events",
+        version=blog.last_seq,
+        view="key" if view.key_events else "all",
+        timezone=blog.timezone,
+        floor_time=rfc3339(next_cursor.published_at) if next_cursor else "",
+        floor_id=next_cursor.id if next_cursor else 0,
+    )
 
 
 def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | None) -> Rendered:

@@ -92,7 +92,8 @@ def test_page_shows_the_blog_without_javascript(
     assert articles.count() == live_server.settings.page_size + 1  # the pinned one on top
     assert articles.first.get_attribute("id") == f"entry-{seeded.pinned}"
     assert "Angeheftet" in articles.first.inner_text()
-    assert page.locator("script").count() == 0
+    assert page.locator("script:not([src='/static/live.js'])").count() == 0
+    assert page.locator(".live").is_hidden()  # the live controls need JavaScript
     # The stylesheet arrived and applies.
     max_width = page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
     assert max_width != "none"
