@@ -1,0 +1,91 @@
+"""``GET /api/v1/blogs/{slug}/events?after=N``: the polling fallback of live delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from liveblog.domain.models import User
+from tests.api.helpers import assert_problem
+from tests.conftest import FakeClock
+
+
+def _setup(app: FastAPI, admin: User, clock: FakeClock) -> Any:
+    actions = app.state.services.actions
+    actions.create_blog(admin, slug="storm", title="Sturm", summary="Alles zum Sturm.")
+    clock.advance(minutes=1)
+    first = actions.create_entry(
+        admin, "storm", body="Wind nimmt zu.", headline="Warnung", key_event=True
+    )
+    clock.advance(minutes=1)
+    actions.update_entry(admin, "storm", first.id, {"body": "Orkanböen."}, if_match=1)
+    return first
+
+
+def test_poll_returns_the_events_after_n_with_html_and_page(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock
+) -> None:
+    first = _setup(app, admin, clock)
+    response = client.get("/api/v1/blogs/storm/events?after=1")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=2"
+    body = response.json()
+    assert body["head"] == 3
+    assert body["next_after"] == 3
+    assert body["reset"] is False
+    assert [(e["seq"], e["type"]) for e in body["events"]] == [
+        (2, "entry.created"),
+        (3, "entry.updated"),
+    ]
+    created, updated = body["events"]
+    assert created["entry"]["id"] == first.id
+    assert f'id="entry-{first.id}"' in created["html"]
+    assert "<p>Orkanböen.</p>" in updated["html"]
+    assert updated["page"]["headline"] == "Sturm ++ Warnung ++"
+    assert updated["page"]["stand"] == "Stand: 12.10.2023 05:17 Uhr"
+    assert updated["page"]["version"] == 3
+
+
+def test_poll_pages_with_limit_and_next_after(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock
+) -> None:
+    _setup(app, admin, clock)
+    first = client.get("/api/v1/blogs/storm/events?after=0&limit=2").json()
+    assert [e["seq"] for e in first["events"]] == [1, 2]
+    rest = client.get(f"/api/v1/blogs/storm/events?after={first['next_after']}&limit=2").json()
+    assert [e["seq"] for e in rest["events"]] == [3]
+
+
+def test_up_to_date_poll_is_304_with_its_etag(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock
+) -> None:
+    _setup(app, admin, clock)
+    current = client.get("/api/v1/blogs/storm/events?after=3")
+    assert current.json() == {"events": [], "head": 3, "next_after": 3, "reset": False}
+    tag = current.headers["etag"]
+    assert (
+        client.get("/api/v1/blogs/storm/events?after=3", headers={"If-None-Match": tag}).status_code
+        == 304
+    )
+    app.state.services.actions.create_entry(admin, "storm", body="Neu.")
+    changed = client.get("/api/v1/blogs/storm/events?after=3", headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert [e["seq"] for e in changed.json()["events"]] == [4]
+    assert changed.headers["etag"] != tag
+
+
+def test_after_beyond_the_head_is_empty_with_reset(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock
+) -> None:
+    _setup(app, admin, clock)
+    body = client.get("/api/v1/blogs/storm/events?after=99").json()
+    assert body == {"events": [], "head": 3, "next_after": 3, "reset": True}
+
+
+def test_bad_polls(client: TestClient, app: FastAPI, admin: User, clock: FakeClock) -> None:
+    _setup(app, admin, clock)
+    assert_problem(client.get("/api/v1/blogs/nope/events?after=0"), 404)
+    for query in ("", "after=-1", "after=abc", "after=0&limit=0", "after=0&limit=100000"):
+        assert_problem(client.get(f"/api/v1/blogs/storm/events?{query}"), 422)
