@@ -16,6 +16,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from liveblog.web.live import Live
 from liveblog.web.sse import TransportSubscriber
 
 STATE_KEY = "liveblog.live"
@@ -27,28 +28,29 @@ class LiveHttpToolsProtocol(HttpToolsProtocol):
 
     stream: TransportSubscriber | None = None
     _stream_blog: int | None = None
+    _live: Live | None = None
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         live = self.app_state.get(STATE_KEY)
         scope = cycle.scope
         match = STREAM_PATH.match(scope["path"]) if scope["method"] == "GET" else None
-        if live is None or match is None or self.scope.get("root_path"):
+        if not isinstance(live, Live) or match is None or scope.get("root_path"):
             super()._start_asgi_task(cycle, app)
             return
         task = self.loop.create_task(self._hand_over(live, match.group(1), scope))
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)
 
-    async def _hand_over(self, live: Any, slug: str, scope: Any) -> None:
-        from liveblog.web.live import Live
-
-        assert isinstance(live, Live)
+    async def _hand_over(self, live: Live, slug: str, scope: Any) -> None:
         transport = self.transport
         subscriber = TransportSubscriber(transport)
         self.stream = subscriber
         # Free what only the HTTP parser needed: this connection now only receives frames.
         self.parser = None  # type: ignore[assignment]
         self.cycle = None  # type: ignore[assignment]
+        self.scope = None  # type: ignore[assignment]
+        self.headers = None  # type: ignore[assignment]
+        self.url = b""
         self.pipeline.clear()
         blog_id = await live.open_transport(subscriber, slug, scope)
         if blog_id is None:
@@ -68,7 +70,7 @@ class LiveHttpToolsProtocol(HttpToolsProtocol):
             super().connection_lost(exc)
             return
         self.connections.discard(self)
-        if self._stream_blog is not None:
+        if self._stream_blog is not None and self._live is not None:
             self._live.hub.unsubscribe(self._stream_blog, self.stream)
         if exc is None:
             self.transport.close()
