@@ -200,7 +200,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             app = create_app(settings, db=db, migrate=False)
         except ValueError as exc:  # a setting the app cannot use, e.g. LIVEBLOG_BROKER_URL
             raise CommandFailed(str(exc)) from exc
-        config = uvicorn_config(app, log_level="info")
+        config = uvicorn_config(app, log_level="info", access_log=settings.access_log)
         print(f"liveblog: serving {base_url} (Ctrl+C stops)", flush=True)
         uvicorn.Server(config).run(sockets=[listener])
     return 0

@@ -7,9 +7,11 @@ so nothing an editor types can run script in a reader's browser.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import nh3
+from babel import Locale
 from babel.dates import format_datetime
 from markdown_it import MarkdownIt
 
@@ -59,7 +61,7 @@ _DATE_TIME_PATTERN = {"de": "dd.MM.yyyy, HH:mm 'Uhr'", "en": "d MMM yyyy, HH:mm"
 def stand(moment: datetime, language: str, timezone: str) -> str:
     """``Stand: 12.10.2023 05:15 Uhr`` (de) or ``Updated: 12 October 2023, 05:15 CEST`` (en)."""
     zone = ZoneInfo(timezone)
-    text = format_datetime(moment, _STAND_PATTERN[language], tzinfo=zone, locale=language)
+    text = format_datetime(moment, _STAND_PATTERN[language], tzinfo=zone, locale=_locale(language))
     if language == "en":
         # Babel spells the zone as an offset; readers know the abbreviation (CEST, GMT).
         text = f"{text} {moment.astimezone(zone).tzname()}"
@@ -74,4 +76,10 @@ def local_day(moment: datetime, timezone: str) -> tuple[int, int, int]:
 def entry_time(moment: datetime, language: str, timezone: str, *, with_date: bool) -> str:
     """An entry's local time, with the date when it is not the page's day."""
     pattern = (_DATE_TIME_PATTERN if with_date else _TIME_PATTERN)[language]
-    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale=language)
+    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale=_locale(language))
+
+
+@lru_cache(maxsize=8)
+def _locale(language: str) -> Locale:
+    """Parsed once per language: Babel would otherwise load the locale data on every call."""
+    return Locale.parse(language)

@@ -25,3 +25,11 @@ def test_environment_overrides_defaults() -> None:
 def test_bad_values_name_the_variable() -> None:
     with pytest.raises(SettingsError, match="LIVEBLOG_PORT"):
         Settings.from_env({"LIVEBLOG_PORT": "eighty"})
+
+
+def test_booleans_are_read_as_words() -> None:
+    assert Settings.from_env({"LIVEBLOG_ACCESS_LOG": "true"}).access_log is True
+    assert Settings.from_env({"LIVEBLOG_ACCESS_LOG": "off"}).access_log is False
+    assert Settings().access_log is False
+    with pytest.raises(SettingsError, match="LIVEBLOG_ACCESS_LOG"):
+        Settings.from_env({"LIVEBLOG_ACCESS_LOG": "maybe"})
