@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -14,14 +15,17 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "bench" / ".build"
+RESULTS = REPO / "bench" / "results"
 PYTHON = REPO / ".venv" / "bin" / "python"
 SERVER_CORE = 0
 CLIENT_CORE = 1
@@ -52,6 +56,8 @@ class BenchError(RuntimeError):
 class Options:
     quick: bool
     as_json: bool
+    wait_quiet: float = 0.0
+    """Seconds to wait, before each measurement, for other work on the machine to end."""
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -124,7 +130,9 @@ TABLE_COLUMNS = (
     ("p95 ms", "p95_ms"),
     ("p99 ms", "p99_ms"),
     ("server CPU µs/req", "cpu_us_per_request"),
+    ("server CPU share", "server_cpu_share"),
     ("bytes/resp", "bytes_per_response"),
+    ("others' cores", "foreign_cores"),
     ("runs", "runs"),
 )
 
@@ -158,15 +166,24 @@ def render_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def json_lines(report: Report) -> str:
+    lines = [json.dumps(result.as_dict(), ensure_ascii=False) for result in report.results]
+    lines += [ratio.line() for ratio in report.ratios]
+    return "".join(line + "\n" for line in lines)
+
+
 def emit(report: Report, options: Options, out: TextIO = sys.stdout) -> None:
-    if options.as_json:
-        for result in report.results:
-            out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
-        for ratio in report.ratios:
-            out.write(ratio.line() + "\n")
-    else:
-        out.write(render_table(report) + "\n")
+    out.write(json_lines(report) if options.as_json else render_table(report) + "\n")
     out.flush()
+
+
+def save(report: Report, name: str) -> Path:
+    """Keep both forms under ``bench/results/`` (gitignored), named by time and workload."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    stem.with_suffix(".jsonl").write_text(json_lines(report))
+    stem.with_suffix(".txt").write_text(render_table(report) + "\n")
+    return stem.with_suffix(".jsonl")
 
 
 def log(message: str) -> None:
@@ -242,7 +259,7 @@ class Processes:
                 stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
                 env=env,
                 cwd=cwd,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads are running here
+                preexec_fn=_die_with_parent,  # the benchmark runs no threads of its own
             )
         finally:
             if log_path and not isinstance(output, int):
@@ -419,9 +436,7 @@ def run_wrk(
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     argv.append(url)
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=seconds + 30, check=False
-    )
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
     if done.returncode != 0:
         raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     return parse_wrk(done.stdout)
@@ -433,3 +448,123 @@ def check_tools(*tools: str) -> None:
         raise BenchError(f"missing tools: {', '.join(missing)}")
     if (os.cpu_count() or 1) < 2:
         raise BenchError("needs two cores: the server runs on core 0, the load client on core 1")
+
+
+# -- a quiet machine -----------------------------------------------------------------------------
+#
+# The machine may be shared (other sessions' test suites): before each measurement the script
+# can wait for quiet, and during it counts the CPU time that neither the benchmark (this process
+# and its finished children, e.g. wrk) nor the watched servers used. A measurement during which
+# other work took more than FOREIGN_LIMIT of a core is taken again; if it never comes out clean,
+# the report says so. Kernel time not charged to any process (loopback softirq) counts as foreign,
+# so the limit leaves room for it.
+
+FOREIGN_LIMIT = 0.2
+"""Cores' worth of CPU that others may use during a measurement before it is taken again."""
+
+
+def _tick_seconds() -> float:
+    return 1.0 / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_cpu() -> tuple[float, float, float]:
+    """(busy, idle, steal) CPU seconds of all cores so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+    tick = _tick_seconds()
+    # guest time is already part of user time
+    return (user + nice + system + irq + softirq) * tick, (idle + iowait) * tick, steal * tick
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and of its children that have been waited for."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def busy_share(seconds: float = 0.5) -> float:
+    """Share of all cores busy over ``seconds`` (before our load starts: others' load)."""
+    busy0, idle0, steal0 = _machine_cpu()
+    time.sleep(seconds)
+    busy1, idle1, steal1 = _machine_cpu()
+    busy = busy1 - busy0 + steal1 - steal0
+    total = busy + idle1 - idle0
+    return busy / total if total else 0.0
+
+
+def wait_for_quiet(options: Options, limit: float = 0.1) -> None:
+    """Wait (up to ``options.wait_quiet`` seconds) until nothing else keeps the machine busy."""
+    if options.wait_quiet <= 0:
+        return
+    deadline = time.monotonic() + options.wait_quiet
+    share = busy_share()
+    waited = False
+    while share > limit and time.monotonic() < deadline:
+        if not waited:
+            log(f"  machine {share:.0%} busy with other work; waiting for it to calm down")
+            waited = True
+        time.sleep(2)
+        share = busy_share(1.0)
+
+
+class Interference:
+    """Cores' worth of CPU used during a block by anything but us and the watched processes."""
+
+    def __init__(self, pids: Sequence[int] = ()) -> None:
+        self.pids = list(pids)
+        self.foreign_cores = 0.0
+        self.steal_cores = 0.0
+
+    def _sample(self) -> tuple[float, float, float, float]:
+        busy, _, steal = _machine_cpu()
+        watched = _own_cpu() + sum(cpu_seconds(pid) for pid in self.pids)
+        return time.monotonic(), busy, steal, watched
+
+    def __enter__(self) -> Interference:
+        self._start = self._sample()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        end = self._sample()
+        elapsed = end[0] - self._start[0]
+        if elapsed <= 0:
+            return
+        foreign = (end[1] - self._start[1]) - (end[3] - self._start[3])
+        self.foreign_cores = max(0.0, foreign / elapsed)
+        self.steal_cores = (end[2] - self._start[2]) / elapsed
+
+
+def undisturbed(
+    report: Report,
+    options: Options,
+    what: str,
+    action: Callable[[], T],
+    pids: Sequence[int] = (),
+) -> tuple[T, float]:
+    """Run ``action`` until other work on the machine stays out of it (a bounded number of
+    tries); returns its value and the foreign load (cores) during the try that counts."""
+    tries = 2 if options.quick else 5
+    for attempt in range(1, tries + 1):
+        wait_for_quiet(options)
+        with Interference(pids) as seen:
+            value = action()
+        if seen.foreign_cores <= FOREIGN_LIMIT:
+            return value, seen.foreign_cores
+        log(
+            f"  {what}: other work used {seen.foreign_cores:.2f} cores meanwhile "
+            f"(steal {seen.steal_cores:.2f}); try {attempt} of {tries}"
+        )
+    note = (
+        f"{what}: other work used {seen.foreign_cores:.2f} cores during the measurement "
+        "in every try; its figures may be off - rerun on a quiet machine"
+    )
+    log(f"warning: {note}")
+    report.notes.append(note)
+    return value, seen.foreign_cores

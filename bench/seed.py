@@ -17,25 +17,25 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
+from bench.common import BUILD, log
 from liveblog.actions import Actions
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import alembic_config, upgrade
-
-from bench.common import BUILD, log
 
 SLUG = "bench"
 SEED_VERSION = 1
 SPACING = timedelta(seconds=37)
 PINNED_AT = 3  # the third entry written (an old one) stays pinned, as on a real blog
 
-_WORDS = (
+_TEXT = (
     "Regierung Kanzler Bundestag Abstimmung Opposition Ministerin Sprecher Pressekonferenz "
     "Polizei Feuerwehr Einsatz Lage Stadt Bahnhof Verkehr Umleitung Wetter Sturm Hochwasser "
     "Spiel Tor Halbzeit Trainer Mannschaft Elfmeter Wahl Ergebnis Prozent Hochrechnung "
     "Koalition Gipfel Delegation Verhandlung Einigung Streik Gewerkschaft Flughafen Ausfall "
     "heute morgen gestern aktuell bestätigt erklärt berichtet meldet teilte mit nach Angaben "
     "der die das und mit von für auf im ist wird hat sind wurden nicht auch noch bereits"
-).split()
+)
+_WORDS = _TEXT.split()
 _SOURCES = ("dpa", "AFP", "Reuters", "Polizei", "eigene Recherche", None, None, None)
 
 

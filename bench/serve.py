@@ -1,7 +1,8 @@
 """One liveblog worker process for the benchmarks: ``python -m bench.serve DATABASE_URL PORT``.
 
-uvicorn with uvloop and httptools, the production settings apart from the database URL, and no
-access log (the nginx it is compared with runs with ``access_log off`` too).
+The server ``liveblog serve`` runs (:func:`liveblog.web.server.uvicorn_config`: uvloop, httptools
+with liveblog's protocol subclass, lifespan on), with the default settings apart from the
+database URL, and no access log (the nginx it is compared with runs with ``access_log off``).
 """
 
 from __future__ import annotations
@@ -12,22 +13,17 @@ import uvicorn
 
 from liveblog.config import Settings
 from liveblog.web import create_app
+from liveblog.web.server import uvicorn_config
 
 
 def main(argv: list[str]) -> None:
     database_url, port = argv[0], int(argv[1])
     app = create_app(Settings.from_env(database_url=database_url))
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        workers=None,
-        access_log=False,
-        log_level="warning",
-        lifespan="on",
-    )
+    config = uvicorn_config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+    http_name = config.http if isinstance(config.http, str) else config.http.__name__
+    if config.loop != "uvloop" or "httptools" not in http_name.lower():
+        sys.exit(f"bench.serve: wants uvloop and httptools, got {config.loop} and {http_name}")
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":
