@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,22 +69,14 @@ def timeline(
         # (published_at, id) beyond the cursor. The plain range on published_at is implied by
         # the OR, but spelled out it lets the index seek to the cursor instead of walking the
         # blog from its newest entry (cost would grow with the cursor's depth).
-        if newest:
-            conditions += [
-                entries.c.published_at <= after.published_at,
-                or_(
-                    entries.c.published_at < after.published_at,
-                    and_(entries.c.published_at == after.published_at, entries.c.id < after.id),
-                ),
-            ]
-        else:
-            conditions += [
-                entries.c.published_at >= after.published_at,
-                or_(
-                    entries.c.published_at > after.published_at,
-                    and_(entries.c.published_at == after.published_at, entries.c.id > after.id),
-                ),
-            ]
+        beyond, reaching = (operator.lt, operator.le) if newest else (operator.gt, operator.ge)
+        conditions += [
+            reaching(entries.c.published_at, after.published_at),
+            or_(
+                beyond(entries.c.published_at, after.published_at),
+                and_(entries.c.published_at == after.published_at, beyond(entries.c.id, after.id)),
+            ),
+        ]
     sort = (
         (entries.c.published_at.desc(), entries.c.id.desc())
         if newest
