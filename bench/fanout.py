@@ -1,7 +1,8 @@
 """``fanout``: N event-stream readers of one blog, M events at a fixed interval; liveblog vs nchan.
 
-For each subscriber count, each system in turn (fresh server, pinned to core 0; the compiled
-client ``bench/client/sse_clients.c`` and this publisher on core 1):
+For each subscriber count, ``--rounds`` rounds (default 3) of each system in turn (a fresh server
+each time, pinned to core 0; the compiled client ``bench/client/sse_clients.c`` and this
+publisher on core 1):
 
 1. a few warm-up events with no reader; the server's RSS;
 2. N readers connect (``GET /live/{slug}/events``; nchan: ``GET /sub``); once every one has
@@ -18,7 +19,8 @@ editor's bearer token -> commit (SQLite) -> broker (memory://) -> hub -> SSE, on
 ``liveblog serve`` runs it (:mod:`bench.serve`). Its events carry the entry, its rendered html
 and the page header, so the entry body is only the marker (padded towards ``--payload`` when
 that is larger than our framing); nchan gets a ``--payload``-byte message with the marker.
-Both systems' actual bytes per delivered event are reported (``bytes_per_event``).
+Both systems' actual bytes per delivered event are reported (``bytes_per_event``). The round
+with the median latency stands for each system (:func:`combine`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,14 @@ from bench.common import (
 )
 from bench.nchan import SUB_PATH, NchanPublisher, check_nchan, start_nchan
 from bench.servers import Server, start_liveblog
-from bench.sse_client import Deliveries, SseClients, build_client, marker, raise_fd_limit
+from bench.sse_client import (
+    Deliveries,
+    SseClients,
+    build_client,
+    die_with_parent,
+    marker,
+    raise_fd_limit,
+)
 
 T = TypeVar("T")
 
@@ -335,7 +344,12 @@ def _start_profiler(pid: int, seconds: float, out: Path) -> subprocess.Popen[byt
         "--output",
         str(out),
     ]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,  # the benchmark runs no threads of its own
+    )
 
 
 def profile_summary(raw: Path, top: int = 25) -> list[str]:
@@ -405,8 +419,8 @@ def _measure(
             ready = clients.ready(timeout=60 + subscribers / 200)
             if ready.failed:
                 raise BenchError(
-                    f"{system}: {ready.failed} of {subscribers} streams failed to open "
-                    f"(see {clients.stderr_path})"
+                    f"{system}: {ready.failed} of {subscribers} streams failed to open\n"
+                    f"{clients.stderr_tail()}"
                 )
             time.sleep(SETTLE_S)
             rss_idle = rss_kb(server.pid)

@@ -111,7 +111,8 @@ class Deliveries:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """In a child before exec: get SIGTERM when the benchmark dies, even by SIGKILL."""
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -181,7 +182,7 @@ class SseClients:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=errors,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     @property
@@ -208,7 +209,7 @@ class SseClients:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line.decode()
 
-    def _stderr_tail(self) -> str:
+    def stderr_tail(self) -> str:
         try:
             return "\n".join(self.stderr_path.read_text(errors="replace").splitlines()[-10:])
         except OSError:
@@ -220,7 +221,7 @@ class SseClients:
         if line is None or not line.startswith("ready "):
             raise BenchError(
                 f"the SSE client did not get its {self.argv[self.argv.index('--conns') + 1]} "
-                f"streams within {timeout:.0f}s (got {line!r})\n{self._stderr_tail()}"
+                f"streams within {timeout:.0f}s (got {line!r})\n{self.stderr_tail()}"
             )
         fields = dict(part.split("=", 1) for part in line.split()[1:])
         return Ready(int(fields["ok"]), int(fields["failed"]), float(fields["ms"]))
@@ -256,7 +257,7 @@ class SseClients:
         while (line := self._line(deadline)) is not None and not line.startswith("result "):
             pass
         if line is None:
-            raise BenchError(f"the SSE client gave no result\n{self._stderr_tail()}")
+            raise BenchError(f"the SSE client gave no result\n{self.stderr_tail()}")
         self.proc.wait(60)
         fields = dict(part.split("=", 1) for part in line.split()[1:])
         records: array[int] = array("q")
