@@ -133,6 +133,14 @@ def app(db: Database, settings: Settings, clock: FakeClock) -> FastAPI:
 
 
 @pytest.fixture
+def writer(app: FastAPI) -> Actions:
+    """The app's own actions: writes through it reach the page cache and live readers."""
+    actions = app.state.services.actions
+    assert isinstance(actions, Actions)
+    return actions
+
+
+@pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

@@ -235,13 +235,6 @@ _slugs = itertools.count(1)
 
 
 @pytest.fixture
-def writer(app: FastAPI) -> Actions:
-    actions = app.state.services.actions
-    assert isinstance(actions, Actions)
-    return actions
-
-
-@pytest.fixture
 def blog(writer: Actions, admin: User) -> Blog:
     return writer.create_blog(
         admin, slug="sturm", title="Sturm über dem Land", summary="Alle Meldungen."

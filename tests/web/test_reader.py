@@ -102,13 +102,6 @@ def statements(db: Database) -> Iterator[Statements]:
 
 
 @pytest.fixture
-def writer(app: FastAPI) -> Actions:
-    actions = app.state.services.actions
-    assert isinstance(actions, Actions)
-    return actions
-
-
-@pytest.fixture
 def blog(writer: Actions, admin: User) -> Blog:
     return writer.create_blog(
         admin,
