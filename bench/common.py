@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import http.client
 import json
@@ -18,8 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TextIO, TypeVar
+from typing import Any, Self, TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -121,7 +121,8 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-# Table columns: (header, key in Result.as_dict()).
+# Table columns: (header, key in Result.as_dict()). Columns empty for every result are dropped,
+# so each workload's table shows only its own figures.
 TABLE_COLUMNS = (
     ("system", "system"),
     ("workload", "workload"),
@@ -134,6 +135,12 @@ TABLE_COLUMNS = (
     ("bytes/resp", "bytes_per_response"),
     ("others' cores", "foreign_cores"),
     ("runs", "runs"),
+    ("subscribers", "subscribers"),
+    ("lost", "lost"),
+    ("dup", "duplicated"),
+    ("server CPU µs/delivery", "cpu_us_per_delivery"),
+    ("KB/conn", "kb_per_connection"),
+    ("bytes/event", "bytes_per_event"),
 )
 
 
@@ -212,31 +219,54 @@ def summary_ms(samples_s: Sequence[float]) -> dict[str, float]:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the benchmark dies, even by SIGKILL."""
+def die_with_parent() -> None:
+    """In a child before exec: get SIGTERM when the benchmark dies, even by SIGKILL."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def pinned(core: int, argv: Sequence[str]) -> list[str]:
+    """``argv`` run by taskset on ``core`` alone."""
+    return [TASKSET, "-c", str(core), *argv]
+
+
+def terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds; waits for the process either way."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file ("" if there is none)."""
     try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
-        pass
+        return ""
 
 
-class Processes:
+class ClosedOnExit:
+    """``with thing:`` calls ``thing.close()`` on the way out, whatever happened."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Processes(ClosedOnExit):
     """Starts child processes and ends every one of them on exit, whatever happened."""
 
     def __init__(self) -> None:
         self._children: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def __enter__(self) -> Processes:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop_all()
 
     def start(
         self,
@@ -249,7 +279,7 @@ class Processes:
         cwd: Path | None = None,
     ) -> subprocess.Popen[bytes]:
         if core is not None:
-            argv = [TASKSET, "-c", str(core), *argv]
+            argv = pinned(core, argv)
         output = log_path.open("ab") if log_path else subprocess.DEVNULL
         try:
             proc = subprocess.Popen(
@@ -259,7 +289,7 @@ class Processes:
                 stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
                 env=env,
                 cwd=cwd,
-                preexec_fn=_die_with_parent,  # the benchmark runs no threads of its own
+                preexec_fn=die_with_parent,  # the benchmark runs no threads of its own
             )
         finally:
             if log_path and not isinstance(output, int):
@@ -268,18 +298,14 @@ class Processes:
         return proc
 
     def stop(self, proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
+        terminate(proc, timeout)
         self._children = [(n, p) for n, p in self._children if p is not proc]
 
     def stop_all(self) -> None:
         for _, proc in reversed(list(self._children)):
             self.stop(proc)
+
+    close = stop_all
 
 
 def install_signal_handlers() -> None:
@@ -421,18 +447,10 @@ def run_wrk(
     """One bounded wrk run against a loopback URL, wrk pinned to the client core."""
     if not url.startswith("http://127.0.0.1:"):
         raise BenchError(f"load goes to 127.0.0.1 only, not {url}")
-    argv = [
-        TASKSET,
-        "-c",
-        str(CLIENT_CORE),
-        WRK,
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "5s",
-        "--latency",
-    ]
+    argv = pinned(
+        CLIENT_CORE,
+        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"],
+    )
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     argv.append(url)
@@ -526,12 +544,7 @@ class Interference:
         self._start = self._sample()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         end = self._sample()
         elapsed = end[0] - self._start[0]
         if elapsed <= 0:

@@ -41,13 +41,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from bench import common
 from bench.common import (
     CLIENT_CORE,
     NGINX,
     PYTHON,
     REPO,
     RESULTS,
+    SERVER_CORE,
     TASKSET,
     BenchError,
     Options,
@@ -63,14 +63,7 @@ from bench.common import (
 )
 from bench.nchan import SUB_PATH, NchanPublisher, check_nchan, start_nchan
 from bench.servers import Server, start_liveblog
-from bench.sse_client import (
-    Deliveries,
-    SseClients,
-    build_client,
-    die_with_parent,
-    marker,
-    raise_fd_limit,
-)
+from bench.sse_client import Deliveries, SseClients, build_client, marker, raise_fd_limit
 
 T = TypeVar("T")
 
@@ -325,11 +318,10 @@ def _py_spy() -> Path:
     return path
 
 
-def _start_profiler(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+def _start_profiler(
+    procs: Processes, pid: int, seconds: float, out: Path
+) -> subprocess.Popen[bytes]:
     argv = [
-        TASKSET,
-        "-c",
-        str(CLIENT_CORE),
         str(_py_spy()),
         "record",
         "--pid",
@@ -344,12 +336,7 @@ def _start_profiler(pid: int, seconds: float, out: Path) -> subprocess.Popen[byt
         "--output",
         str(out),
     ]
-    return subprocess.Popen(
-        argv,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=die_with_parent,  # the benchmark runs no threads of its own
-    )
+    return procs.start("py-spy", argv, core=CLIENT_CORE)
 
 
 def profile_summary(raw: Path, top: int = 25) -> list[str]:
@@ -434,7 +421,7 @@ def _measure(
             raw = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-fanout-{subscribers}.pyspy.txt"
             if profile and system == "liveblog":
                 RESULTS.mkdir(parents=True, exist_ok=True)
-                profiler = _start_profiler(server.pid, events * interval + 1, raw)
+                profiler = _start_profiler(procs, server.pid, events * interval + 1, raw)
                 time.sleep(0.5)  # py-spy attaches
             cpu_before, began = cpu_seconds(server.pid), time.monotonic()
             client_before = cpu_seconds(clients.pid)
@@ -447,15 +434,15 @@ def _measure(
         summary: list[str] = []
         if profiler is not None:
             profiler.wait(60)
+            procs.stop(profiler)
             profiler = None
             summary = profile_summary(raw) if raw.exists() else ["(py-spy wrote nothing)"]
             log(f"  py-spy profile of liveblog: {raw}")
             for line in summary:
                 log(f"    {line}")
     finally:
-        if profiler is not None and profiler.poll() is None:
-            profiler.terminate()
-            profiler.wait(10)
+        if profiler is not None:
+            procs.stop(profiler, timeout=10)
         publisher.close()
         procs.stop(server.proc)
     return Measured(
@@ -555,23 +542,6 @@ def result_of(m: Measured, payload: int, interval_ms: float, foreign: float) -> 
     )
 
 
-def add_table_columns() -> None:
-    """Show the fan-out figures in the shared table (columns empty for every result are
-    dropped, so other workloads' tables do not change)."""
-    wanted = (
-        ("subscribers", "subscribers"),
-        ("lost", "lost"),
-        ("dup", "duplicated"),
-        ("server CPU µs/delivery", "cpu_us_per_delivery"),
-        ("KB/conn", "kb_per_connection"),
-        ("bytes/event", "bytes_per_event"),
-    )
-    present = {key for _, key in common.TABLE_COLUMNS}
-    missing = tuple(column for column in wanted if column[1] not in present)
-    if missing:
-        setattr(common, "TABLE_COLUMNS", (*common.TABLE_COLUMNS, *missing))  # noqa: B010
-
-
 def default_counts(fd_limit: int) -> list[int]:
     counts = list(DEFAULT_COUNTS)
     if fd_limit >= LARGE_COUNT + FD_RESERVE:
@@ -587,7 +557,6 @@ def run(options: Options) -> Report:
     check_tools(NGINX, TASKSET)
     check_nchan()
     build_client()
-    add_table_columns()
     fd_limit = raise_fd_limit()
     counts = settings.subscribers or list(
         QUICK_COUNTS if options.quick else default_counts(fd_limit)
@@ -616,7 +585,7 @@ def run(options: Options) -> Report:
                 f"fan-out: {', '.join(f'{n:,}' for n in counts)} readers, {events} events every "
                 f"{settings.interval_ms:g} ms, payload {settings.payload} bytes, {rounds} "
                 f"round(s); servers on "
-                f"core {common.SERVER_CORE}, client and publisher on core {CLIENT_CORE}; "
+                f"core {SERVER_CORE}, client and publisher on core {CLIENT_CORE}; "
                 f"open-file limit {fd_limit}"
             )
             for n in counts:

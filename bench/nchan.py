@@ -14,51 +14,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.common import NGINX, SERVER_CORE, BenchError, Processes, free_port, wait_for_http
-from bench.servers import Server
+from bench.common import BenchError, Processes, free_port
+from bench.nginx_conf import nginx_conf
+from bench.servers import Server, run_nginx
 
 MODULE = Path("/usr/lib/nginx/modules/ngx_nchan_module.so")
 SUB_PATH = "/sub"
 PUB_PATH = "/pub"
 CHANNEL = "bench"
-
-_CONF = """\
-load_module {module};
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile {files};
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{
-    worker_connections {connections};
-}}
-http {{
-    access_log off;
-    tcp_nodelay on;
-    keepalive_timeout 65s;
-    keepalive_requests 1000000;
-    server_tokens off;
-    client_body_temp_path {dir}/tmp;
-    proxy_temp_path {dir}/tmp;
-    fastcgi_temp_path {dir}/tmp;
-    uwsgi_temp_path {dir}/tmp;
-    scgi_temp_path {dir}/tmp;
-    server {{
-        listen 127.0.0.1:{port} backlog=4096;
-        location = {sub} {{
-            nchan_subscriber eventsource;
-            nchan_channel_id {channel};
-            nchan_subscriber_first_message newest;
-        }}
-        location = {pub} {{
-            nchan_publisher;
-            nchan_channel_id {channel};
-            nchan_message_buffer_length 16;
-        }}
-    }}
-}}
-"""
 
 
 def check_nchan() -> None:
@@ -87,26 +50,25 @@ def start_nchan(procs: Processes, workdir: Path, connections: int, files: int) -
     root = workdir / f"nchan-{time.monotonic_ns()}"
     (root / "tmp").mkdir(parents=True)
     port = free_port()
-    conf = root / "nginx.conf"
-    conf.write_text(
-        _CONF.format(
-            module=MODULE,
-            dir=root,
-            port=port,
-            files=files,
-            connections=connections,
-            sub=SUB_PATH,
-            pub=PUB_PATH,
-            channel=CHANNEL,
-        )
+    channel = f"nchan_channel_id {CHANNEL}"
+    locations = {
+        SUB_PATH: [
+            "nchan_subscriber eventsource",
+            channel,
+            "nchan_subscriber_first_message newest",
+        ],
+        PUB_PATH: ["nchan_publisher", channel, "nchan_message_buffer_length 16"],
+    }
+    conf = nginx_conf(
+        root,
+        port,
+        locations,
+        modules=[MODULE],
+        worker_connections=connections,
+        worker_rlimit_nofile=files,
+        backlog=4096,
     )
-    argv = [NGINX, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")]
-    check = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
-    if check.returncode != 0:
-        raise BenchError(f"nginx rejected the nchan config:\n{check.stderr}")
-    proc = procs.start("nchan", argv, core=SERVER_CORE, log_path=root / "stdout.log")
-    wait_for_http(port, PUB_PATH, proc, timeout=15)
-    return Server("nchan", port, proc)
+    return run_nginx(procs, "nchan", root, port, conf, PUB_PATH)
 
 
 class NchanPublisher:

@@ -42,7 +42,6 @@ from bench.fanout import (
     LiveblogPublisher,
     NchanMessages,
     Publisher,
-    add_table_columns,
     liveblog_database,
     nearest_rank,
 )
@@ -210,7 +209,6 @@ def run(options: Options) -> Report:
     settings = _settings
     check_tools(NGINX, TASKSET)
     build_client()
-    add_table_columns()
     posts = settings.posts or (QUICK_POSTS if options.quick else POSTS)
     report = Report()
     affinity = os.sched_getaffinity(0)

@@ -1,4 +1,5 @@
-"""The servers under load: one liveblog worker, and nginx serving captured bytes as files."""
+"""The servers under load: one liveblog worker, and nginx (serving captured bytes as files, or
+with another config: :func:`run_nginx`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from bench.common import (
     BenchError,
     Processes,
     free_port,
+    tail,
     wait_for_http,
 )
+from bench.nginx_conf import nginx_conf
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,7 @@ def start_liveblog(procs: Processes, database_url: str, workdir: Path) -> Server
         cwd=REPO,
         log_path=workdir / "liveblog.log",
     )
-    try:
-        wait_for_http(port, "/healthz", proc, timeout=60)
-    except BenchError as exc:
-        raise BenchError(f"{exc}\n{_tail(workdir / 'liveblog.log')}") from exc
-    return Server("liveblog", port, proc)
+    return _answering("liveblog", port, proc, "/healthz", 60, workdir / "liveblog.log")
 
 
 @dataclass(frozen=True)
@@ -57,71 +56,47 @@ class StaticFile:
     body: bytes
 
 
-_NGINX_CONF = """\
-daemon off;
-master_process off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{
-    worker_connections 4096;
-}}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65s;
-    keepalive_requests 1000000;
-    server_tokens off;
-    client_body_temp_path {dir}/tmp;
-    proxy_temp_path {dir}/tmp;
-    fastcgi_temp_path {dir}/tmp;
-    uwsgi_temp_path {dir}/tmp;
-    scgi_temp_path {dir}/tmp;
-    server {{
-        listen 127.0.0.1:{port};
-{locations}
-    }}
-}}
-"""
-
-_LOCATION = """\
-        location = {url_path} {{
-            default_type "{content_type}";
-            alias {file};
-        }}"""
-
-
 def start_nginx(procs: Processes, files: list[StaticFile], workdir: Path) -> Server:
     """nginx with its own config in ``workdir``: one process, no access log, pinned to core 0."""
     root = workdir / "nginx"
     (root / "www").mkdir(parents=True, exist_ok=True)
     (root / "tmp").mkdir(exist_ok=True)
-    locations = []
+    locations = {}
     for n, static in enumerate(files):
         path = root / "www" / f"file-{n}"
         path.write_bytes(static.body)
-        locations.append(
-            _LOCATION.format(url_path=static.url_path, content_type=static.content_type, file=path)
-        )
+        locations[static.url_path] = [f'default_type "{static.content_type}"', f"alias {path}"]
     port = free_port()
-    conf = root / "nginx.conf"
-    conf.write_text(_NGINX_CONF.format(dir=root, port=port, locations="\n".join(locations)))
-    argv = [NGINX, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")]
+    conf = nginx_conf(root, port, locations, sendfile=True)
+    return run_nginx(procs, "nginx", root, port, conf, files[0].url_path)
+
+
+def run_nginx(
+    procs: Processes, name: str, root: Path, port: int, conf: str, probe_path: str
+) -> Server:
+    """nginx with the config text ``conf`` (written to ``root``, its prefix), pinned to the
+    server core; returned once ``probe_path`` answers."""
+    conf_path = root / "nginx.conf"
+    conf_path.write_text(conf)
+    argv = [NGINX, "-p", str(root), "-c", str(conf_path), "-e", str(root / "error.log")]
     check = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
     if check.returncode != 0:
-        raise BenchError(f"nginx rejected its config:\n{check.stderr}")
-    proc = procs.start("nginx", argv, core=SERVER_CORE, log_path=root / "stdout.log")
+        raise BenchError(f"nginx rejected the {name} config:\n{check.stderr}")
+    proc = procs.start(name, argv, core=SERVER_CORE, log_path=root / "stdout.log")
+    return _answering(name, port, proc, probe_path, 15, root / "error.log")
+
+
+def _answering(
+    name: str,
+    port: int,
+    proc: subprocess.Popen[bytes],
+    path: str,
+    timeout: float,
+    log_path: Path,
+) -> Server:
+    """The server, once ``path`` answers; else an error quoting the tail of ``log_path``."""
     try:
-        wait_for_http(port, files[0].url_path, proc, timeout=15)
+        wait_for_http(port, path, proc, timeout=timeout)
     except BenchError as exc:
-        raise BenchError(f"{exc}\n{_tail(root / 'error.log')}") from exc
-    return Server("nginx", port, proc)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+        raise BenchError(f"{exc}\n{tail(log_path)}") from exc
+    return Server(name, port, proc)

@@ -10,19 +10,27 @@ with the same clock. ``seq`` 0 is a warm-up event: delivered, not counted.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
 import select
-import signal
 import subprocess
 import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-from bench.common import BUILD, CLIENT_CORE, REPO, TASKSET, BenchError, log
+from bench.common import (
+    BUILD,
+    CLIENT_CORE,
+    REPO,
+    BenchError,
+    ClosedOnExit,
+    die_with_parent,
+    log,
+    pinned,
+    tail,
+    terminate,
+)
 
 SOURCE = REPO / "bench" / "client" / "sse_clients.c"
 BINARY = BUILD / "sse_clients"
@@ -108,19 +116,9 @@ class Deliveries:
         return self.event_bytes / self.deliveries if self.deliveries else 0.0
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """In a child before exec: get SIGTERM when the benchmark dies, even by SIGKILL."""
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class SseClients:
+class SseClients(ClosedOnExit):
     """One run of the client: ``start()``, ``ready()``, ``wait_complete()``, ``stop()``; always
-    ``close()``
-    (or use it as a context manager), which ends the process if it still runs."""
+    ``close()`` (or use it as a context manager), which ends the process if it still runs."""
 
     def __init__(
         self,
@@ -138,9 +136,6 @@ class SseClients:
         self.out = workdir / f"deliveries-{port}-{conns}.bin"
         self.stderr_path = workdir / f"sse_clients-{port}-{conns}.log"
         self.argv = [
-            TASKSET,
-            "-c",
-            str(CLIENT_CORE),
             str(build_client()),
             "--port",
             str(port),
@@ -161,19 +156,9 @@ class SseClients:
             self.argv.append("--echo")
         if last_event_id is not None:
             self.argv += ["--last-event-id", last_event_id]
+        self.argv = pinned(CLIENT_CORE, self.argv)
         self.proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
-
-    def __enter__(self) -> SseClients:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def start(self) -> None:
         with self.stderr_path.open("ab") as errors:
@@ -210,10 +195,7 @@ class SseClients:
         return line.decode()
 
     def stderr_tail(self) -> str:
-        try:
-            return "\n".join(self.stderr_path.read_text(errors="replace").splitlines()[-10:])
-        except OSError:
-            return ""
+        return tail(self.stderr_path, 10)
 
     def ready(self, timeout: float) -> Ready:
         """Wait until every connection has its response head (or failed)."""
@@ -291,13 +273,7 @@ class SseClients:
         if proc.stdin is not None and not proc.stdin.closed:
             with contextlib.suppress(OSError):
                 proc.stdin.close()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+        terminate(proc, 10)
         if proc.stdout is not None:
             proc.stdout.close()
         self.out.unlink(missing_ok=True)

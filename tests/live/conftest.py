@@ -19,8 +19,7 @@ from liveblog.config import Settings
 from liveblog.domain.models import User
 from liveblog.web import create_app
 from liveblog.web.server import uvicorn_config
-
-HOST = "127.0.0.1"
+from tests.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
 
 
 @dataclass
@@ -58,23 +57,11 @@ class SSEClient:
 
     def __post_init__(self) -> None:
         self.sock = socket.create_connection((HOST, self.port), timeout=5)
-        lines = [
-            f"GET {self.path} HTTP/1.1",
-            f"Host: {HOST}:{self.port}",
-            "Accept: text/event-stream",
-        ]
-        lines += [f"{k}: {v}" for k, v in self.headers.items()]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        head = self._read_until(b"\r\n\r\n")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        self.status = int(status_line.split()[1])
-        for line in header_lines:
-            name, _, value = line.partition(":")
-            self.response_headers[name.strip().lower()] = value.strip()
-        if self.response_headers.get("transfer-encoding") == "chunked":
-            self.chunked = True
-        else:
-            self.chunked = False
+        self.sock.sendall(stream_request(self.port, self.path, self.headers))
+        head, self.buffer = read_head(self.sock, time.monotonic() + 5.0)
+        self.status = head.status
+        self.response_headers = head.headers
+        self.chunked = head.chunked
 
     def _recv(self, timeout: float) -> bool:
         self.sock.settimeout(timeout)
@@ -87,30 +74,13 @@ class SSEClient:
         self.buffer += data
         return True
 
-    def _read_until(self, marker: bytes, timeout: float = 5.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while marker not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no {marker!r} within {timeout}s")
-            self._recv(remaining)
-        head, _, self.buffer = self.buffer.partition(marker)
-        return head
-
     def _body(self) -> bytes:
-        """Undo chunked transfer coding (the ASGI fallback path uses it)."""
-        if not self.chunked:
+        """What has arrived of the body (chunked transfer coding undone)."""
+        if self.chunked:
+            body, self.buffer = dechunk(self.buffer)
+        else:
             body, self.buffer = self.buffer, b""
-            return body
-        out = b""
-        while b"\r\n" in self.buffer:
-            size_line, _, rest = self.buffer.partition(b"\r\n")
-            size = int(size_line, 16)
-            if len(rest) < size + 2:
-                break
-            out += rest[:size]
-            self.buffer = rest[size + 2 :]
-        return out
+        return body
 
     pending: bytes = b""
 
@@ -122,7 +92,7 @@ class SSEClient:
             self.pending += self._body()
             while b"\n\n" in self.pending and len(found) < count:
                 block, _, self.pending = self.pending.partition(b"\n\n")
-                message = self._parse(block.decode())
+                message = self._parse(block)
                 if message is not None:
                     found.append(message)
             if len(found) >= count:
@@ -140,14 +110,10 @@ class SSEClient:
             return True
         raise AssertionError(f"unexpected message {got}")
 
-    def _parse(self, block: str) -> Message | None:
-        fields: dict[str, str] = {}
-        for line in block.split("\n"):
-            if line.startswith(":"):
-                self.comments.append(line)
-                continue
-            name, _, value = line.partition(": ")
-            fields[name] = value
+    def _parse(self, block: bytes) -> Message | None:
+        parsed = parse_block(block)
+        self.comments += parsed.comments
+        fields = parsed.fields
         if "retry" in fields:
             self.retry = int(fields["retry"])
         if "event" not in fields:

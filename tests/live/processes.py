@@ -31,8 +31,8 @@ from sqlalchemy.engine import make_url
 from liveblog.actions import Actions
 from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import upgrade
+from tests.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
 
-HOST = "127.0.0.1"
 LIVEBLOG = Path(sys.executable).parent / "liveblog"
 PASSWORD = "correct horse battery"
 REDIS_URL = os.environ.get("LIVEBLOG_TEST_REDIS_URL", "")
@@ -271,9 +271,7 @@ class Reader:
         sock = socket.create_connection((HOST, port), timeout=timeout)
         reader = cls(name, port, path, sock)
         try:
-            lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept: text/event-stream"]
-            lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            sock.sendall(stream_request(port, path, headers))
             reader._read_head(time.monotonic() + timeout)
             sock.setblocking(False)
         except BaseException:
@@ -282,21 +280,11 @@ class Reader:
         return reader
 
     def _read_head(self, deadline: float) -> None:
-        while b"\r\n\r\n" not in self._raw:
-            self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError(f"{self.name}: closed before the response head")
-            self._raw += data
-        head, _, rest = self._raw.partition(b"\r\n\r\n")
-        status_line, *lines = head.decode("latin-1").split("\r\n")
-        self.status = int(status_line.split()[1])
-        for line in lines:
-            name, _, value = line.partition(":")
-            self.headers[name.strip().lower()] = value.strip()
-        self._chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
-        self._raw = rest
-        assert self.status == 200, f"{self.name}: {status_line} {rest[:300]!r}"
+        head, self._raw = read_head(self.sock, deadline, self.name)
+        self.status = head.status
+        self.headers = head.headers
+        self._chunked = head.chunked
+        assert self.status == 200, f"{self.name}: {head.status_line} {self._raw[:300]!r}"
         self._parse()
 
     def fileno(self) -> int:
@@ -319,26 +307,17 @@ class Reader:
 
     def _parse(self) -> None:
         now = time.perf_counter()
-        if not self._chunked:
+        if self._chunked:  # the ASGI fallback path (plain httptools or h11)
+            data, self._raw = dechunk(self._raw)
+            self._body += data
+        else:
             self._body += self._raw
             self._raw = b""
-        else:  # the ASGI fallback path (plain httptools or h11) sends chunked bodies
-            while b"\r\n" in self._raw:
-                size_line, _, rest = self._raw.partition(b"\r\n")
-                size = int(size_line.split(b";")[0], 16)
-                if len(rest) < size + 2:
-                    break
-                self._body += rest[:size]
-                self._raw = rest[size + 2 :]
         while b"\n\n" in self._body:
             block, _, self._body = self._body.partition(b"\n\n")
-            fields: dict[str, str] = {}
-            for line in block.decode("utf-8").split("\n"):
-                if line.startswith(":"):
-                    self.comments += 1
-                    continue
-                key, _, value = line.partition(":")
-                fields[key] = value.removeprefix(" ")
+            parsed = parse_block(block)
+            self.comments += len(parsed.comments)
+            fields = parsed.fields
             if "event" in fields or "data" in fields:
                 self.events.append(
                     Event(
@@ -360,6 +339,26 @@ class Reader:
         return f"{self.name}: ids {self.ids}{' (ended)' if self.ended else ''}"
 
 
+@contextmanager
+def _selecting(readers: Iterable[Reader]) -> Iterator[Callable[[float], None]]:
+    """A function that waits up to its argument (seconds) for data and feeds the readers it
+    came for; the readers that have not ended are watched until then."""
+    with selectors.DefaultSelector() as selector:
+        for reader in readers:
+            if not reader.ended:
+                selector.register(reader.sock, selectors.EVENT_READ, reader)
+
+        def feed_ready(timeout: float) -> None:
+            for key, _ in selector.select(timeout):
+                reader = key.data
+                assert isinstance(reader, Reader)
+                reader.feed()
+                if reader.ended:
+                    selector.unregister(reader.sock)
+
+        yield feed_ready
+
+
 def wait_until(
     readers: Iterable[Reader], done: Callable[[], bool], timeout: float, what: str
 ) -> float:
@@ -368,10 +367,7 @@ def wait_until(
     readers = list(readers)
     start = time.perf_counter()
     deadline = start + timeout
-    with selectors.DefaultSelector() as selector:
-        for reader in readers:
-            if not reader.ended:
-                selector.register(reader.sock, selectors.EVENT_READ, reader)
+    with _selecting(readers) as feed_ready:
         while True:
             for reader in readers:
                 reader.feed()
@@ -383,29 +379,16 @@ def wait_until(
                 summary = "\n".join(str(r) for r in readers)
                 reason = f"streams ended: {[r.name for r in ended]}" if ended else "timed out"
                 raise AssertionError(f"{reason} after {timeout}s waiting for {what}:\n{summary}")
-            for key, _ in selector.select(remaining):
-                reader = key.data
-                assert isinstance(reader, Reader)
-                reader.feed()
-                if reader.ended:
-                    selector.unregister(reader.sock)
+            feed_ready(remaining)
 
 
 def drain(readers: Iterable[Reader], seconds: float) -> None:
     """Keep reading for ``seconds`` (so a late duplicate would show up), without failing."""
     readers = list(readers)
     deadline = time.perf_counter() + seconds
-    with selectors.DefaultSelector() as selector:
-        for reader in readers:
-            if not reader.ended:
-                selector.register(reader.sock, selectors.EVENT_READ, reader)
+    with _selecting(readers) as feed_ready:
         while (remaining := deadline - time.perf_counter()) > 0:
-            for key, _ in selector.select(remaining):
-                reader = key.data
-                assert isinstance(reader, Reader)
-                reader.feed()
-                if reader.ended:
-                    selector.unregister(reader.sock)
+            feed_ready(remaining)
 
 
 @contextmanager
