@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-import uvicorn
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -29,7 +28,7 @@ from liveblog.domain.errors import DomainError
 from liveblog.storage.database import Database, DatabaseURLError
 from liveblog.storage.migrate import upgrade
 from liveblog.web import create_app
-from liveblog.web.server import uvicorn_config
+from liveblog.web.server import LiveServer, uvicorn_config
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -202,7 +201,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             raise CommandFailed(str(exc)) from exc
         config = uvicorn_config(app, log_level="info", access_log=settings.access_log)
         print(f"liveblog: serving {base_url} (Ctrl+C stops)", flush=True)
-        uvicorn.Server(config).run(sockets=[listener])
+        LiveServer(config).run(sockets=[listener])
     return 0
 
 

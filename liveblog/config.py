@@ -63,6 +63,10 @@ class Settings:
     poll_max_age: int = _setting(
         2, "Cache-Control max-age (seconds) of the events polling endpoint."
     )
+    token_cache_seconds: float = _setting(
+        30.0,
+        "How long a process remembers a checked API token (0: check every request).",
+    )
     access_log: bool = _setting(
         False,
         "Log every request (uvicorn's access log); off by default: it halves cached-page "

@@ -1,12 +1,15 @@
 """Local fan-out: one hub per blog holds that blog's live readers and writes each event to all
 of them as one pre-framed bytes object.
 
-Readers are :class:`Subscriber` objects, normally the asyncio transport of an SSE connection
-(no task, no queue, no coroutine per reader). A wake-up from the broker makes the blog's hub
-read the new events from the log once (in a worker thread) and write them to every reader; a
-recent window of frames stays in memory, so a reconnecting reader is replayed from memory, and
-from the database only when it is further behind. Readers whose send buffer passes the limit are
-disconnected (they resume with Last-Event-ID), so memory stays bounded.
+A registered reader is a :class:`Sink`, normally the asyncio transport of an SSE connection
+itself (no task, no queue, no coroutine, no wrapper per reader): one event is one
+``transport.write`` per reader. New events come two ways: a commit in this process hands its
+already encoded frames to :meth:`Hub.deliver`; a wake-up from the broker makes the blog's hub read
+them from the log once (in a worker thread). A recent window of frames stays in memory, so a
+reconnecting reader is replayed from memory, and from the database only when it is further
+behind; the replay waits for the reader's socket to drain (:meth:`Reader.drain`). A registered
+reader whose send buffer passes its limit is dropped by its own connection (it resumes with
+Last-Event-ID) and unsubscribes itself, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 from liveblog.pubsub.broker import WakeUp
@@ -37,13 +41,34 @@ class Frame:
     data: bytes
 
 
-class Subscriber(Protocol):
-    def write(self, data: bytes) -> bool:
-        """Queue ``data`` for the reader; ``False`` when the reader is gone or too slow (the
-        subscriber has then closed itself and the hub forgets it)."""
+class Sink(Protocol):
+    """What the hub writes live events to; an asyncio transport is one."""
+
+    def write(self, data: bytes, /) -> object:
+        """Queue ``data`` for the reader, without blocking."""
 
     def close(self) -> None:
         """End the stream (server shutdown)."""
+
+
+class Reader(Protocol):
+    """A reader joining a blog. While it is replayed the hub respects its flow control; once
+    registered, only its :attr:`sink` is kept, and the reader must call
+    :meth:`Hub.unsubscribe` when it ends (connection lost, dropped for being too slow)."""
+
+    @property
+    def sink(self) -> Sink: ...
+
+    def is_closing(self) -> bool: ...
+
+    def writing_paused(self) -> bool:
+        """The reader's buffer is full: the replay waits for :meth:`drain`."""
+
+    async def drain(self) -> None:
+        """Return once the reader can take more, or has gone."""
+
+    def joined(self) -> None:
+        """Registered: from now on a full buffer means the reader is too slow."""
 
 
 class FrameSource(Protocol):
@@ -68,7 +93,7 @@ class BlogHub:
     head: int
     """Highest event number written to this hub's readers."""
     ring: deque[Frame]
-    subscribers: set[Subscriber] = field(default_factory=set)
+    subscribers: set[Sink] = field(default_factory=set)
     wanted: int = 0
     pulling: bool = False
     joining: int = 0
@@ -81,15 +106,34 @@ class BlogHub:
             return
         self.ring.extend(frames)
         self.head = frames[-1].seq
-        data = frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames)
-        dropped = [s for s in self.subscribers if not s.write(data)]
-        for subscriber in dropped:
-            self.subscribers.discard(subscriber)
+        self.write_all(frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames))
 
     def heartbeat(self) -> None:
-        dropped = [s for s in self.subscribers if not s.write(HEARTBEAT)]
-        for subscriber in dropped:
-            self.subscribers.discard(subscriber)
+        self.write_all(HEARTBEAT)
+
+    def write_all(self, data: bytes) -> None:
+        """The hot loop: one write of the same bytes object per reader. It walks a snapshot,
+        so a reader may unsubscribe from inside its own write."""
+        broken: list[Sink] = []
+        for sink in tuple(self.subscribers):
+            try:
+                sink.write(data)
+            except Exception:  # one broken sink must not stop the others
+                broken.append(sink)
+        for sink in broken:
+            log.warning("dropping a reader of blog %s whose write failed", self.blog_id)
+            self.subscribers.discard(sink)
+            sink.close()
+
+    def frames_after(self, after: int, limit: int) -> list[Frame] | None:
+        """Up to ``limit`` frames after ``after`` from memory; ``None`` if the ring does not
+        reach back that far. The ring holds consecutive events ending at :attr:`head`."""
+        if after >= self.head:
+            return []
+        if not self.ring or self.ring[0].seq > after + 1:
+            return None
+        start = after + 1 - self.ring[0].seq
+        return list(islice(self.ring, start, start + limit))
 
 
 class Hub:
@@ -133,8 +177,8 @@ class Hub:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for blog in self.blogs.values():
-            for subscriber in list(blog.subscribers):
-                subscriber.close()
+            for sink in list(blog.subscribers):
+                sink.close()
             blog.subscribers.clear()
         self.blogs.clear()
 
@@ -158,6 +202,20 @@ class Hub:
             return
         blog.wanted = max(blog.wanted, wake_up.seq)
         self._ensure_pull(blog)
+
+    def deliver(self, blog_id: int, frames: list[Frame]) -> None:
+        """Frames encoded by a commit in this process: written at once when they follow what
+        the readers have, else (a pull is running, or they arrive out of order) the log is
+        read as after a wake-up, so the order can never break."""
+        if not frames:
+            return
+        blog = self.blogs.get(blog_id)
+        if blog is not None and not blog.pulling and frames[0].seq <= blog.head + 1:
+            fresh = [f for f in frames if f.seq > blog.head]
+            if fresh:
+                blog.broadcast(fresh)
+            return
+        self.wake(WakeUp(blog_id, frames[-1].seq))
 
     async def catch_up(self) -> None:
         """Ask the log for every active blog's head and pull what was missed (after a broker
@@ -226,25 +284,25 @@ class Hub:
             del self._creating[blog_id]
 
     async def subscribe(
-        self, blog_id: int, subscriber: Subscriber, after: int | None, *, unusable: bool = False
+        self, blog_id: int, reader: Reader, after: int | None, *, unusable: bool = False
     ) -> bool:
-        """Replay what ``subscriber`` missed after event ``after`` (``None``: nothing), then
-        register it for live events, with no gap and no duplicate. ``unusable`` means the reader
-        named a position that is no number: it gets a ``reset`` and starts from now. Returns
-        ``False`` if the reader went away meanwhile."""
+        """Replay what ``reader`` missed after event ``after`` (``None``: nothing), then
+        register its sink for live events, with no gap and no duplicate. ``unusable`` means the
+        reader named a position that is no number: it gets a ``reset`` and starts from now.
+        Returns ``False`` if the reader went away meanwhile."""
         blog = await self._blog(blog_id)
         blog.joining += 1
         try:
             if unusable:
                 reset = self.source.reset_frame(blog_id, blog.head, "unusable Last-Event-ID")
-                if not subscriber.write(reset.data):
-                    return False
-            return await self._join(blog, subscriber, after)
+                reader.sink.write(reset.data)
+            return await self._join(blog, reader, after)
         finally:
             blog.joining -= 1
 
-    async def _join(self, blog: BlogHub, subscriber: Subscriber, after: int | None) -> bool:
+    async def _join(self, blog: BlogHub, reader: Reader, after: int | None) -> bool:
         blog_id = blog.blog_id
+        sink = reader.sink
         if after is not None and after > blog.head:
             # Unknown future position: maybe the log moved on since our head; ask the log.
             await self.catch_up_one(blog)
@@ -252,34 +310,32 @@ class Hub:
             after = blog.head
         elif after > blog.head or blog.head - after > self.max_replay:
             reason = "ahead of the log" if after > blog.head else "too far behind"
-            if not subscriber.write(self.source.reset_frame(blog_id, blog.head, reason).data):
-                return False
+            sink.write(self.source.reset_frame(blog_id, blog.head, reason).data)
             after = blog.head
-        while True:
-            oldest = blog.ring[0].seq if blog.ring else blog.head + 1
-            if after + 1 >= oldest:
-                break
-            frames: list[Frame] = await self._run_sync(  # type: ignore[assignment]
-                self.source.frames_after, blog_id, after, min(oldest - 1 - after, PULL_BATCH)
-            )
-            if frames and frames[0].seq != after + 1:
-                # The log no longer holds those events (pruned): the reader must reload.
-                reset = self.source.reset_frame(blog_id, blog.head, "events pruned")
-                if not subscriber.write(reset.data):
-                    return False
-                after = blog.head
-                break
-            if not frames:
-                break
-            if not subscriber.write(b"".join(f.data for f in frames)):
-                return False
+        while not reader.is_closing():
+            if reader.writing_paused():
+                await reader.drain()
+                continue
+            frames = blog.frames_after(after, PULL_BATCH)
+            if frames == []:
+                # Caught up, and no await since the check: registering now leaves no gap.
+                blog.subscribers.add(sink)
+                reader.joined()
+                return True
+            if frames is None:  # older than the ring: read the log
+                oldest = blog.ring[0].seq if blog.ring else blog.head + 1
+                frames = await self._run_sync(  # type: ignore[assignment]
+                    self.source.frames_after, blog_id, after, min(oldest - 1 - after, PULL_BATCH)
+                )
+                assert frames is not None
+                if not frames or frames[0].seq != after + 1:
+                    # The log no longer holds those events (pruned): the reader must reload.
+                    sink.write(self.source.reset_frame(blog_id, blog.head, "events pruned").data)
+                    after = blog.head
+                    continue
+            sink.write(frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames))
             after = frames[-1].seq
-        # From here on no await: the ring tail and registration happen atomically on the loop.
-        tail = [f.data for f in blog.ring if f.seq > after]
-        if tail and not subscriber.write(b"".join(tail)):
-            return False
-        blog.subscribers.add(subscriber)
-        return True
+        return False
 
     async def catch_up_one(self, blog: BlogHub) -> None:
         heads: dict[int, int] = await self._run_sync(  # type: ignore[assignment]
@@ -292,10 +348,10 @@ class Hub:
                 blog.pulling = True
                 await self._pull(blog)
 
-    def unsubscribe(self, blog_id: int, subscriber: Subscriber) -> None:
+    def unsubscribe(self, blog_id: int, sink: Sink) -> None:
         blog = self.blogs.get(blog_id)
         if blog is not None:
-            blog.subscribers.discard(subscriber)
+            blog.subscribers.discard(sink)
 
     # -- timers ----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from liveblog.web.live_frames import LogFrames
 from liveblog.web.live_protocol import STATE_KEY
 from liveblog.web.page_cache import PageCache
 from liveblog.web.services import Services
+from liveblog.web.token_cache import TokenCache
 
 STATIC = Path(__file__).parent / "static"
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -73,7 +74,14 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.services = Services(settings=settings, db=db, actions=actions, pages=pages, live=live)
+    app.state.services = Services(
+        settings=settings,
+        db=db,
+        actions=actions,
+        pages=pages,
+        live=live,
+        tokens=TokenCache(settings.token_cache_seconds),
+    )
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     # Fresh cached reader pages are answered before routing (see reader.ReaderFastPath).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from liveblog.domain.errors import DomainError
 from liveblog.domain.models import User
@@ -21,21 +22,29 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
-def current_user(
-    request: Request,
+async def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     app: Annotated[Services, Depends(services)],
 ) -> User:
-    """The user whose token the request carries; 401 without a valid one."""
+    """The user whose token the request carries; 401 without a valid one. Async, so a request
+    whose token was checked recently never leaves the event loop for it."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized(
             "send Authorization: Bearer <token>; create one with `liveblog token create`"
         )
-    with app.db.read() as conn:
-        user = user_rows.by_token_hash(conn, token_hash(credentials.credentials))
+    hashed = token_hash(credentials.credentials)
+    user = app.tokens.get(hashed)
     if user is None:
-        raise Unauthorized("the API token is not valid")
+        user = await run_in_threadpool(_lookup, app, hashed)
+        if user is None:
+            raise Unauthorized("the API token is not valid")
+        app.tokens.put(hashed, user)
     return user
+
+
+def _lookup(app: Services, hashed: str) -> User | None:
+    with app.db.read() as conn:
+        return user_rows.by_token_hash(conn, hashed)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,7 +1,9 @@
 """Live delivery: wires the broker, the hub and the event-stream endpoints together.
 
-Writes commit in worker threads; :meth:`Live.notify` (an actions commit listener) hops onto the
-event loop, wakes this process's hub at once and publishes the wake-up to the other processes.
+Writes commit in worker threads. :meth:`Live.notify` (an actions commit listener) runs in the
+writer's thread: when this process has readers of the blog it encodes the new events there, once,
+then hops onto the event loop, hands the frames to the hub (no read-back from the log) and
+publishes the wake-up to the other processes.
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ from starlette.types import Scope
 from liveblog.actions import Committed
 from liveblog.domain.rules import SLUG_PATTERN
 from liveblog.pubsub.broker import Broker, WakeUp
-from liveblog.pubsub.hub import FrameSource, Hub
+from liveblog.pubsub.hub import Frame, Hub
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
+from liveblog.web.live_frames import LogFrames
 from liveblog.web.problems import problem
 from liveblog.web.sse import (
     HEADERS,
     PREAMBLE,
     QueueSubscriber,
-    TransportSubscriber,
+    StreamProtocol,
     parse_last_event_id,
     response_head,
 )
@@ -34,7 +37,7 @@ log = logging.getLogger("liveblog.live")
 
 
 class Live:
-    def __init__(self, db: Database, broker: Broker, source: FrameSource, hub: Hub) -> None:
+    def __init__(self, db: Database, broker: Broker, source: LogFrames, hub: Hub) -> None:
         self.db = db
         self.broker = broker
         self.hub = hub
@@ -61,11 +64,23 @@ class Live:
         loop = self._loop
         if loop is None or loop.is_closed():
             return  # not serving: nobody in this process listens
+        frames: list[Frame] = []
+        if committed.blog_id in self.hub.blogs:  # readers here: encode in this thread, once
+            try:
+                frames = self.source.frames_for(committed.blog_id, committed.events)
+            except Exception:
+                log.exception(
+                    "encoding events of blog %s failed; reading them back instead",
+                    committed.blog_id,
+                )
         wake_up = WakeUp(committed.blog_id, committed.seq)
-        loop.call_soon_threadsafe(self._publish, wake_up)
+        loop.call_soon_threadsafe(self._publish, wake_up, frames)
 
-    def _publish(self, wake_up: WakeUp) -> None:
-        self.hub.wake(wake_up)
+    def _publish(self, wake_up: WakeUp, frames: list[Frame]) -> None:
+        if frames:
+            self.hub.deliver(wake_up.blog_id, frames)
+        else:
+            self.hub.wake(wake_up)
         task = asyncio.get_running_loop().create_task(self.broker.publish(wake_up))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -87,11 +102,10 @@ class Live:
             self._blog_ids[slug] = found
         return found
 
-    async def open_transport(
-        self, subscriber: TransportSubscriber, slug: str, scope: Scope
-    ) -> int | None:
-        """Serve an event stream on a raw transport; returns the blog id once registered."""
+    async def open_transport(self, stream: StreamProtocol, slug: str, scope: Scope) -> bool:
+        """Serve an event stream on a handed-over connection; ``True`` once registered."""
         blog_id = await self.blog_id(slug)
+        transport = stream.transport
         if blog_id is None:
             not_found = problem(404, f"no blog with the slug {slug!r}")
             head = [
@@ -100,14 +114,16 @@ class Live:
                 b"content-length: " + str(len(not_found.body)).encode(),
                 b"connection: close",
             ]
-            subscriber.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + bytes(not_found.body))
-            subscriber.close()
-            return None
+            transport.write(b"\r\n".join(head) + b"\r\n\r\n" + bytes(not_found.body))
+            transport.close()
+            return False
         after, valid = _position(scope)
-        if not subscriber.write(response_head() + PREAMBLE):
-            return None
-        joined = await self.hub.subscribe(blog_id, subscriber, after, unusable=not valid)
-        return blog_id if joined else None
+        if transport.is_closing():
+            return False
+        hub = self.hub
+        stream.on_lost = lambda sink: hub.unsubscribe(blog_id, sink)
+        transport.write(response_head() + PREAMBLE)
+        return await hub.subscribe(blog_id, stream, after, unusable=not valid)
 
     async def stream(self, request: Request, slug: str) -> Response:
         """The same stream through plain ASGI (one coroutine per reader)."""
@@ -117,20 +133,34 @@ class Live:
         after, valid = _position(request.scope)
         subscriber = QueueSubscriber()
         subscriber.write(PREAMBLE)
+        hub = self.hub
+        subscriber.on_lost = lambda sink: hub.unsubscribe(blog_id, sink)
 
         async def frames() -> Any:
-            joined = await self.hub.subscribe(blog_id, subscriber, after, unusable=not valid)
+            # The replay runs beside the loop below, which drains what it writes.
+            join = asyncio.ensure_future(
+                hub.subscribe(blog_id, subscriber, after, unusable=not valid)
+            )
+            join.add_done_callback(lambda done: _close_unless_joined(done, subscriber))
             try:
-                while joined:
+                while True:
                     data = await subscriber.next()
                     if data is None:
                         break
                     yield data
             finally:
-                self.hub.unsubscribe(blog_id, subscriber)
+                join.cancel()
+                hub.unsubscribe(blog_id, subscriber)
 
         headers = {k: v for k, v in HEADERS if k != "connection"}
         return StreamingResponse(frames(), headers=headers, media_type=None)
+
+
+def _close_unless_joined(join: asyncio.Future[bool], subscriber: QueueSubscriber) -> None:
+    if join.cancelled() or join.exception() is not None or not join.result():
+        if not join.cancelled() and join.exception() is not None:
+            log.error("opening an event stream failed", exc_info=join.exception())
+        subscriber.close()
 
 
 def _position(scope: Scope) -> tuple[int | None, bool]:

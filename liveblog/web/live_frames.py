@@ -4,7 +4,7 @@ never has to fetch anything to apply it."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -56,11 +56,19 @@ def event_data(blog: Blog, header: pages.Header, event: Event, version: int) -> 
 
 def read_events(conn: Connection, blog: Blog, after: int, limit: int) -> list[dict[str, Any]]:
     """Events after ``after`` as reader JSON; the header is computed once for the batch."""
-    found = event_log.after(conn, blog.id, after, limit)
-    if not found:
+    return describe(conn, blog, event_log.after(conn, blog.id, after, limit))
+
+
+def describe(conn: Connection, blog: Blog, events: Sequence[Event]) -> list[dict[str, Any]]:
+    """``events`` as reader JSON; the header is computed once for the batch."""
+    if not events:
         return []
     header = pages.header_for(conn, blog)
-    return [event_data(blog, header, e, blog.last_seq) for e in found]
+    return [event_data(blog, header, e, blog.last_seq) for e in events]
+
+
+def _frames(events: list[dict[str, Any]]) -> list[Frame]:
+    return [Frame(d["seq"], encode(d["seq"], d["type"], d)) for d in events]
 
 
 class LogFrames:
@@ -74,8 +82,16 @@ class LogFrames:
             blog = blog_rows.by_id(conn, blog_id)
             if blog is None:
                 return []
-            events = read_events(conn, blog, after, limit)
-        return [Frame(d["seq"], encode(d["seq"], d["type"], d)) for d in events]
+            return _frames(read_events(conn, blog, after, limit))
+
+    def frames_for(self, blog_id: int, events: Sequence[Event]) -> list[Frame]:
+        """Frames of events a commit just wrote, without reading them back from the log (the
+        page state comes from one read, as for :meth:`frames_after`)."""
+        with self.db.read() as conn:
+            blog = blog_rows.by_id(conn, blog_id)
+            if blog is None:
+                return []
+            return _frames(describe(conn, blog, events))
 
     def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
         with self.db.read() as conn:

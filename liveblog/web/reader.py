@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveblog.web import pages
 from liveblog.web.page_cache import CachedPage, Key, PageCache
-from liveblog.web.services import Services, services
+from liveblog.web.services import Services, services_of
 
 router = APIRouter(include_in_schema=False)
 _PREFIX = "/live/"
@@ -102,7 +102,7 @@ def _error(app: Services, status: int, label: str) -> Response:
 
 async def blog_page(request: Request) -> Response:
     """A blog's live page; cached pages are served without touching the database."""
-    app = services(request)
+    app = services_of(request)
     slug: str = request.path_params["slug"]
     if not pages.valid_slug(slug):
         return _error(app, 404, "blog_missing")
@@ -123,7 +123,7 @@ async def blog_page(request: Request) -> Response:
 
 async def entry_page(request: Request) -> Response:
     """One entry's permalink page (blog header, the entry, a link back to the blog)."""
-    app = services(request)
+    app = services_of(request)
     slug: str = request.path_params["slug"]
     entry_id = pages.parse_entry_id(request.path_params["entry_id"])
     if not pages.valid_slug(slug):
@@ -146,7 +146,7 @@ def _index(app: Services) -> CachedPage:
 
 async def index_page(request: Request) -> Response:
     """The open blogs. Rendered per request (one row per blog), with ETag and 304."""
-    app = services(request)
+    app = services_of(request)
     page = await run_in_threadpool(_index, app)
     return page.response(request.headers.get("if-none-match"))
 

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from liveblog.actions import Actions
 from liveblog.config import Settings
 from liveblog.storage.database import Database
+from liveblog.web.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from liveblog.web.live import Live
@@ -23,10 +24,16 @@ class Services:
     actions: Actions
     pages: PageCache
     live: Live
+    tokens: TokenCache
 
 
-def services(request: HTTPConnection) -> Services:
-    """FastAPI dependency: the app's services."""
+async def services(request: HTTPConnection) -> Services:
+    """FastAPI dependency: the app's services (async: FastAPI runs it without a thread hop)."""
+    return services_of(request)
+
+
+def services_of(request: HTTPConnection) -> Services:
+    """The app's services, for code that is not a dependency."""
     found = request.app.state.services
     assert isinstance(found, Services)
     return found

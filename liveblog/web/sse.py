@@ -1,8 +1,8 @@
 """Server-Sent Events: message framing, and the two kinds of live reader a hub writes to.
 
-- :class:`TransportSubscriber` is the normal case under our uvicorn protocol
-  (:mod:`liveblog.web.live_protocol`): the connection's asyncio transport itself, so an idle
-  reader costs no task, no queue and no coroutine.
+- :class:`StreamProtocol` is the normal case under our uvicorn protocol
+  (:mod:`liveblog.web.live_protocol`): the hub writes to the connection's asyncio transport
+  itself, so an idle reader costs no task, no queue and no coroutine.
 - :class:`QueueSubscriber` serves the same stream through plain ASGI (test clients, other
   servers), with a bounded queue and one coroutine per reader.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 RETRY_MS = 3000
@@ -49,55 +50,128 @@ def parse_last_event_id(value: str | None) -> tuple[int | None, bool]:
     return None, False
 
 
-class TransportSubscriber:
-    """Writes frames straight to a connection's transport."""
+class StreamProtocol(asyncio.Protocol):
+    """An event-stream connection after :mod:`liveblog.web.live_protocol` handed it over: the
+    transport's protocol from then on, holding five slots instead of an HTTP parser and its
+    request state. The hub writes to the transport itself (:attr:`sink`).
 
-    __slots__ = ("transport",)
+    Flow control: while the reader is replayed, a full send buffer pauses the replay until it
+    drains; once it is registered, a buffer above ``MAX_BUFFER_BYTES`` means the reader cannot
+    keep up, and it is dropped (it reconnects and resumes with ``Last-Event-ID``)."""
+
+    __slots__ = ("_drained", "live", "on_lost", "transport")
 
     def __init__(self, transport: asyncio.WriteTransport) -> None:
         self.transport = transport
+        self.on_lost: Callable[[asyncio.WriteTransport], None] | None = None
+        """Called once when the connection ends (the hub's unsubscribe)."""
+        self.live = False
+        self._drained: asyncio.Future[None] | None = None
+        transport.set_write_buffer_limits(high=MAX_BUFFER_BYTES)
 
-    def write(self, data: bytes) -> bool:
-        transport = self.transport
-        if transport.is_closing():
-            return False
-        if transport.get_write_buffer_size() > MAX_BUFFER_BYTES:
-            transport.abort()  # too slow: drop it; the client reconnects and resumes
-            return False
-        transport.write(data)
-        return True
+    # -- the hub's Reader ---------------------------------------------------------------------
 
-    def close(self) -> None:
-        if not self.transport.is_closing():
-            self.transport.close()
+    @property
+    def sink(self) -> asyncio.WriteTransport:
+        return self.transport
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def writing_paused(self) -> bool:
+        return self._drained is not None
+
+    async def drain(self) -> None:
+        if self._drained is not None:
+            await asyncio.shield(self._drained)
+
+    def joined(self) -> None:
+        self.live = True
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        if self.live:
+            self.transport.abort()
+        elif self._drained is None:
+            self._drained = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        self._release()
+
+    def data_received(self, data: bytes) -> None:
+        """A reader of an event stream has nothing more to say; anything it sends is ignored."""
+
+    def eof_received(self) -> bool:
+        return False  # the reader left: close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._release()
+        on_lost, self.on_lost = self.on_lost, None
+        if on_lost is not None:
+            on_lost(self.transport)
+
+    def _release(self) -> None:
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
 
 
 class QueueSubscriber:
-    """A bounded queue drained by one ASGI coroutine (see :func:`liveblog.web.live.stream`)."""
+    """A bounded queue drained by one ASGI coroutine (see :func:`liveblog.web.live.stream`),
+    with the same flow-control rules as :class:`StreamProtocol`."""
 
     def __init__(self, max_bytes: int = MAX_BUFFER_BYTES) -> None:
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.pending = 0
         self.max_bytes = max_bytes
         self.closed = False
+        self.live = False
+        self.on_lost: Callable[[QueueSubscriber], None] | None = None
+        """Called once when the stream ends (the hub's unsubscribe)."""
+        self._room = asyncio.Event()
+        self._room.set()
 
-    def write(self, data: bytes) -> bool:
+    @property
+    def sink(self) -> QueueSubscriber:
+        return self
+
+    def write(self, data: bytes) -> None:
         if self.closed:
-            return False
-        if self.pending > self.max_bytes:  # the same rule as a transport's write buffer
-            self.close()
-            return False
+            return
         self.pending += len(data)
         self.queue.put_nowait(data)
-        return True
+        if self.pending > self.max_bytes:
+            if self.live:
+                self.close()  # too slow: the stream ends after what is queued
+            else:
+                self._room.clear()
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
+            self._room.set()
             self.queue.put_nowait(None)
+            on_lost, self.on_lost = self.on_lost, None
+            if on_lost is not None:
+                on_lost(self)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def writing_paused(self) -> bool:
+        return not self._room.is_set()
+
+    async def drain(self) -> None:
+        await self._room.wait()
+
+    def joined(self) -> None:
+        self.live = True
 
     async def next(self) -> bytes | None:
         data = await self.queue.get()
         if data is not None:
             self.pending -= len(data)
+            if self.pending <= self.max_bytes // 2:
+                self._room.set()
         return data

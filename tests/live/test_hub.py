@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from liveblog.pubsub.broker import WakeUp
 from liveblog.pubsub.hub import HEARTBEAT, Frame, Hub
+from tests.live.readers import RecordingReader
 
 BLOG = 7
 _ID = re.compile(rb"^id: (\d+)\nevent: ([a-z.]+)\n", re.M)
@@ -47,28 +48,8 @@ class MemoryLog:
         return Frame(head, f"id: {head}\nevent: reset\ndata: {{}}\n\n".encode())
 
 
-class Reader:
-    """A subscriber that records what it was sent; ``closed`` ones refuse writes."""
-
-    def __init__(self, limit: int | None = None) -> None:
-        self.data = bytearray()
-        self.closed = False
-        self.limit = limit
-
-    def write(self, data: bytes) -> bool:
-        if self.closed:
-            return False
-        if self.limit is not None and len(self.data) + len(data) > self.limit:
-            self.closed = True
-            return False
-        self.data += data
-        return True
-
-    def close(self) -> None:
-        self.closed = True
-
-    def events(self) -> list[tuple[int, str]]:
-        return [(int(m.group(1)), m.group(2).decode()) for m in _ID.finditer(bytes(self.data))]
+class Reader(RecordingReader):
+    pass
 
 
 async def _inline(fn: Any, *args: Any) -> Any:
@@ -163,7 +144,7 @@ def test_a_reader_that_never_reads_is_dropped_without_affecting_others() -> None
     async def scenario() -> None:
         log = MemoryLog()
         hub = make_hub(log)
-        stuck = Reader(limit=200)
+        stuck = Reader(limit=200, on_lost=lambda r: hub.unsubscribe(BLOG, r))
         healthy = Reader()
         await hub.subscribe(BLOG, stuck, None)
         await hub.subscribe(BLOG, healthy, None)
@@ -233,11 +214,9 @@ def test_random_interleavings_deliver_each_event_exactly_once_in_order(
                 super().__init__()
                 self.index = index
 
-            def write(self, data: bytes) -> bool:
-                if self.closed:
-                    return False
-                received[self.index] += [int(m.group(1)) for m in _ID.finditer(data)]
-                return True
+            def write(self, data: bytes) -> None:
+                if not self.closed:
+                    received[self.index] += [int(m.group(1)) for m in _ID.finditer(data)]
 
         for index in range(3):
             client = Client(index)
@@ -296,5 +275,110 @@ def test_a_wake_up_while_the_hub_opens_is_not_lost() -> None:
         assert await joining
         await settle(hub)
         assert [s for s, _ in reader.events()] == [2]
+
+    asyncio.run(scenario())
+
+
+def test_frames_handed_over_by_a_commit_are_written_without_reading_the_log() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log)
+        reader = Reader()
+        await hub.subscribe(BLOG, reader, None)
+        reads_before = log.reads
+        for _ in range(3):
+            seq = log.append()
+            hub.deliver(BLOG, [log.frames[seq - 1]])
+        assert log.reads == reads_before
+        assert [s for s, _ in reader.events()] == [1, 2, 3]
+        # Already written (e.g. pulled after a wake-up): nothing twice.
+        hub.deliver(BLOG, log.frames[1:3])
+        # A gap (this process missed an event): the log fills it, in order.
+        log.append()
+        seq = log.append()
+        hub.deliver(BLOG, [log.frames[seq - 1]])
+        await settle(hub)
+        assert log.reads == reads_before + 1
+        assert [s for s, _ in reader.events()] == [1, 2, 3, 4, 5]
+        # Overlapping what was written: only the new part.
+        seq = log.append()
+        hub.deliver(BLOG, log.frames[seq - 3 : seq])
+        assert [s for s, _ in reader.events()] == [1, 2, 3, 4, 5, 6]
+
+    asyncio.run(scenario())
+
+
+def test_frames_handed_over_while_a_pull_runs_wait_for_it() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log)
+        reader = Reader()
+        await hub.subscribe(BLOG, reader, None)
+        hub.wake(WakeUp(BLOG, log.append()))  # starts a pull (one loop turn away)
+        seq = log.append()
+        hub.deliver(BLOG, [log.frames[seq - 1]])  # must not overtake event 1
+        await settle(hub)
+        assert [s for s, _ in reader.events()] == [1, 2]
+
+    asyncio.run(scenario())
+
+
+def test_a_replay_waits_while_the_readers_buffer_is_full() -> None:
+    """A reader far behind is replayed batch by batch as its socket drains; it is registered
+    only once it has caught up, and gets every event once."""
+
+    async def scenario() -> None:
+        log = MemoryLog()
+        for _ in range(300):
+            log.append()
+        hub = make_hub(log, ring_size=16)
+        reader = Reader(paused=True)
+        joining = asyncio.create_task(hub.subscribe(BLOG, reader, 0))
+        await settle(hub)
+        assert not joining.done()
+        assert reader.events() == []  # nothing written while the buffer is full
+        reader.resume()
+        assert await joining
+        hub.wake(WakeUp(BLOG, log.append()))
+        await settle(hub)
+        assert [s for s, _ in reader.events()] == list(range(1, 302))
+
+    asyncio.run(scenario())
+
+
+def test_a_reader_that_leaves_during_its_replay_is_never_registered() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        log.append()
+        hub = make_hub(log)
+        reader = Reader(paused=True)
+        joining = asyncio.create_task(hub.subscribe(BLOG, reader, 0))
+        await settle(hub)
+        reader.close()
+        assert await joining is False
+        assert hub.blogs[BLOG].subscribers == set()
+
+    asyncio.run(scenario())
+
+
+def test_a_sink_that_raises_is_dropped_and_the_others_still_get_the_event() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        hub = make_hub(log)
+
+        class Broken(Reader):
+            def write(self, data: bytes) -> None:
+                if self.live:
+                    raise RuntimeError("unable to perform operation: the handler is closed")
+                super().write(data)
+
+        broken, healthy = Broken(), Reader()
+        await hub.subscribe(BLOG, broken, None)
+        await hub.subscribe(BLOG, healthy, None)
+        hub.wake(WakeUp(BLOG, log.append()))
+        await settle(hub)
+        assert broken.closed
+        assert hub.blogs[BLOG].subscribers == {healthy}
+        assert [s for s, _ in healthy.events()] == [1]
 
     asyncio.run(scenario())

@@ -47,6 +47,7 @@ from tests.live.processes import (
     server_env,
     wait_until,
 )
+from tests.live.readers import RecordingReader
 
 pytestmark = pytest.mark.postgres
 
@@ -310,19 +311,6 @@ def test_a_wake_up_that_arrives_while_the_hub_opens_the_blog_is_not_dropped(
                 go_on.wait(WAIT)
             return found
 
-    class Collect:
-        def __init__(self) -> None:
-            self.data = b""
-            self.changed = asyncio.Event()
-
-        def write(self, data: bytes) -> bool:
-            self.data += data
-            self.changed.set()
-            return True
-
-        def close(self) -> None:
-            pass
-
     async def scenario() -> None:
         channel = f"liveblog_test_{uuid.uuid4().hex[:12]}"
         hub = Hub(Gated(db), catch_up_seconds=NO_CATCH_UP, heartbeat_range=(3600, 3600))
@@ -334,7 +322,7 @@ def test_a_wake_up_that_arrives_while_the_hub_opens_the_blog_is_not_dropped(
 
         on_a = PostgresBroker(database_url, channel=channel)  # process A's broker
         on_b = PostgresBroker(database_url, channel=channel)  # process B's broker
-        reader = Collect()
+        reader = RecordingReader()
         try:
             await on_a.start(lambda _: None, lambda: None)
             await on_b.start(on_wake_up, hub.catch_up)

@@ -1,0 +1,109 @@
+"""What an event-stream connection costs after liveblog's protocol has handed it over."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from liveblog.config import Settings
+from liveblog.web.live_protocol import LiveHttpToolsProtocol
+from liveblog.web.sse import MAX_BUFFER_BYTES, StreamProtocol
+from tests.live.conftest import Served, serve
+
+COUNT = 200
+
+
+@pytest.fixture
+def handed_over(tmp_path: Path) -> Iterator[Served]:
+    yield from serve(Settings(database_url=f"sqlite:///{tmp_path / 'live.db'}"), None)
+
+
+def _wait_for_readers(served: Served, count: int) -> None:
+    hub = served.app.state.services.live.hub
+    deadline = time.monotonic() + 5
+    while hub.subscriber_count < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert hub.subscriber_count == count
+
+
+def test_a_handed_over_stream_keeps_only_its_transport_and_a_small_protocol(
+    handed_over: Served,
+) -> None:
+    served = handed_over
+    served.actions.create_blog(served.admin, slug="storm", title="Storm")
+    protocols: list[weakref.ref[LiveHttpToolsProtocol]] = []
+    original = LiveHttpToolsProtocol.connection_made
+
+    def remember(self: LiveHttpToolsProtocol, transport: asyncio.Transport) -> None:
+        protocols.append(weakref.ref(self))
+        original(self, transport)
+
+    LiveHttpToolsProtocol.connection_made = remember  # type: ignore[assignment]
+    try:
+        clients = [served.connect("/live/storm/events") for _ in range(3)]
+    finally:
+        LiveHttpToolsProtocol.connection_made = original  # type: ignore[method-assign]
+    try:
+        _wait_for_readers(served, 3)
+        hub = served.app.state.services.live.hub
+        [blog] = hub.blogs.values()
+        for transport in blog.subscribers:
+            stream = transport.get_protocol()
+            assert isinstance(stream, StreamProtocol)
+            assert not hasattr(stream, "__dict__")
+            assert transport.get_write_buffer_limits()[1] == MAX_BUFFER_BYTES
+        # uvicorn keeps none of them among its connections, and the HTTP protocol objects
+        # (parser, request state) are garbage.
+        assert not any(
+            isinstance(c, LiveHttpToolsProtocol) for c in served.server.server_state.connections
+        )
+        gc.collect()
+        assert len(protocols) == 3
+        assert all(ref() is None for ref in protocols)
+        served.actions.create_entry(served.admin, "storm", body="Noch da.")
+        for client in clients:
+            [message] = client.messages(1)
+            assert message.event == "entry.created"
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_a_long_replay_to_a_slow_reader_waits_for_it_instead_of_dropping_it(
+    handed_over: Served,
+) -> None:
+    served = handed_over
+    served.actions.create_blog(served.admin, slug="storm", title="Storm")
+    # ~55 KB per event with its HTML: ~11 MB of replay, more than loopback's socket buffers
+    # can hide from the server's write buffer.
+    body = "Lagebericht " * 1500
+    for _ in range(COUNT):
+        served.actions.create_entry(served.admin, "storm", body=body)
+    pauses: list[bool] = []
+    original = StreamProtocol.pause_writing
+
+    def pause_writing(self: StreamProtocol) -> None:
+        pauses.append(self.live)
+        original(self)
+
+    StreamProtocol.pause_writing = pause_writing  # type: ignore[method-assign]
+    client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
+    try:
+        time.sleep(1.0)  # read nothing while the server's buffer fills past its limit
+        replayed = client.messages(COUNT, timeout=60)
+        assert [m.id for m in replayed] == list(range(2, COUNT + 2))
+        assert pauses, "the replay should have filled the buffer and paused"
+        assert not any(pauses), "the reader should not have joined before it drained"
+        _wait_for_readers(served, 1)
+        served.actions.create_entry(served.admin, "storm", body="live")
+        [live] = client.messages(1)
+        assert live.id == COUNT + 2
+    finally:
+        StreamProtocol.pause_writing = original  # type: ignore[method-assign]
+        client.close()
