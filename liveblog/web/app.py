@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from liveblog import __version__
 from liveblog.actions import Actions, Clock, utc_now
@@ -65,7 +66,7 @@ def create_app(
         finally:
             await live.stop()
 
-    app = FastAPI(
+    app = _LiveblogApp(
         title="liveblog",
         version=__version__,
         description=DESCRIPTION,
@@ -82,10 +83,9 @@ def create_app(
         live=live,
         tokens=TokenCache(settings.token_cache_seconds),
     )
+    app.page_cache = pages
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
-    # Fresh cached reader pages are answered before routing (see reader.ReaderFastPath).
-    app.add_middleware(reader.ReaderFastPath, cache=pages)
     app.include_router(health.router)
     app.include_router(reader_live.router)
     app.include_router(reader.router)
@@ -105,6 +105,16 @@ def create_app(
         )
 
     return app
+
+
+class _LiveblogApp(FastAPI):
+    page_cache: PageCache
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Fresh cached reader pages are answered in front of everything else, error handling
+        and middleware included (see :class:`reader.ReaderFastPath`): a cache hit cannot fail,
+        and every layer skipped is time per request on the busiest path."""
+        return reader.ReaderFastPath(super().build_middleware_stack(), cache=self.page_cache)
 
 
 def _live(settings: Settings, db: Database) -> Live:

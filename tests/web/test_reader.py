@@ -22,6 +22,7 @@ from liveblog.domain.models import Blog, Entry, User
 from liveblog.domain.pagination import Cursor
 from liveblog.storage.database import Database
 from liveblog.web import create_app
+from liveblog.web.reader import ReaderFastPath
 from tests.conftest import FakeClock
 
 URL = "/live/hochwasser"
@@ -750,6 +751,8 @@ def test_fast_path_serves_the_same_bytes_without_the_database(
             assert statements.sql == []
             assert not_modified.headers["etag"] == served.headers["etag"]
             assert not_modified.headers["cache-control"] == served.headers["cache-control"]
+        # It is the outermost layer: hits skip error handling and every middleware too.
+        assert isinstance(app.middleware_stack, ReaderFastPath)
         # Misses, errors and other paths go through to the app.
         assert client.get(URL + "?order=bad").status_code == 400
         assert client.get("/live/unbekannt").status_code == 404
