@@ -1,19 +1,19 @@
 """One liveblog worker process for the benchmarks: ``python -m bench.serve DATABASE_URL PORT``.
 
-The server ``liveblog serve`` runs (:func:`liveblog.web.server.uvicorn_config`: uvloop, httptools
-with liveblog's protocol subclass, lifespan on), with the default settings apart from the
-database URL, and no access log (the nginx it is compared with runs with ``access_log off``).
+The server ``liveblog serve`` runs (:class:`liveblog.web.server.LiveServer` with
+:func:`liveblog.web.server.uvicorn_config`: uvloop, httptools with liveblog's protocol subclass,
+lifespan on, long-lived objects frozen out of the collector after startup), with the default
+settings apart from the database URL, and no access log (the nginx it is compared with runs with
+``access_log off``).
 """
 
 from __future__ import annotations
 
 import sys
 
-import uvicorn
-
 from liveblog.config import Settings
 from liveblog.web import create_app
-from liveblog.web.server import uvicorn_config
+from liveblog.web.server import LiveServer, uvicorn_config
 
 
 def main(argv: list[str]) -> None:
@@ -23,7 +23,7 @@ def main(argv: list[str]) -> None:
     http_name = config.http if isinstance(config.http, str) else config.http.__name__
     if config.loop != "uvloop" or "httptools" not in http_name.lower():
         sys.exit(f"bench.serve: wants uvloop and httptools, got {config.loop} and {http_name}")
-    uvicorn.Server(config).run()
+    LiveServer(config).run()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from liveblog.web import pages
 from liveblog.web.page_cache import CachedPage, Key, PageCache
@@ -64,30 +64,32 @@ def key_for(path: str, query_string: bytes) -> Key | None:
 
 
 class ReaderFastPath:
-    """ASGI middleware answering fresh reader-page cache hits without routing.
+    """Answers fresh reader-page cache hits before the application is entered at all.
 
     Only ``GET``/``HEAD`` of ``/live/...`` whose page :meth:`PageCache.lookup` has ready; the
     response (including 304 for a matching ``If-None-Match``) is byte for byte what the route
-    would send. Never touches the database, never renders.
+    would send. Never touches the database, never renders. The app calls :meth:`answer` first
+    thing in its ``__call__`` (see :mod:`liveblog.web.app`), so a hit skips FastAPI's own
+    per-request work, error handling and every middleware.
     """
 
-    def __init__(self, app: ASGIApp, *, cache: PageCache) -> None:
-        self.app = app
+    def __init__(self, cache: PageCache) -> None:
         self.cache = cache
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            path: str = scope["path"]
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
-            key = key_for(path, scope["query_string"])
-            page = self.cache.lookup(key) if key is not None else None
-            if page is not None:
-                response = page.response(_if_none_match(scope))
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    async def answer(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Send the cached page and return ``True``, or return ``False`` having done nothing."""
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return False
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        key = key_for(path, scope["query_string"])
+        page = self.cache.lookup(key) if key is not None else None
+        if page is None:
+            return False
+        await page.response(_if_none_match(scope))(scope, receive, send)
+        return True
 
 
 def _if_none_match(scope: Scope) -> str | None:
