@@ -1,15 +1,19 @@
 """``read``: requests/s of one liveblog worker next to nginx serving the same bytes as a file.
 
-A blog of 5,000 entries. Three workloads, each run against both servers in the same run with the
+A blog of 5,000 entries. Five workloads, each run against both servers in the same run with the
 same client (wrk pinned to core 1; both servers pinned to core 0, loaded one at a time):
 
 * ``read-page``: the cached reader page ``GET /live/{slug}`` (200, full body);
 * ``read-page-304``: the same page revalidated with ``If-None-Match`` (each server's own ETag);
+* ``read-poll``: the events polling endpoint as an up-to-date client calls it,
+  ``GET /api/v1/blogs/{slug}/events?after=<head>`` (nothing new: the most common poll);
+* ``read-poll-304``: the same poll revalidated with ``If-None-Match``;
 * ``read-entries``: ``GET /api/v1/blogs/{slug}/entries`` (nginx serves the captured JSON).
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -62,6 +66,16 @@ def _capture(server: Server, path: str, kind: str) -> StaticFile:
     if not content_type:
         raise BenchError(f"GET {path} has no Content-Type")
     return StaticFile(path, content_type, resp.body)
+
+
+def _head(server: Server, slug: str) -> int:
+    """The blog's newest event number, as the polling endpoint reports it."""
+    resp = http_get(server.port, f"/api/v1/blogs/{slug}/events?after=0&limit=1")
+    if resp.status != 200:
+        raise BenchError(f"the events polling endpoint answered {resp.status}: {resp.body[:200]!r}")
+    head = json.loads(resp.body)["head"]
+    assert isinstance(head, int)
+    return head
 
 
 def _etag(server: Server, path: str) -> str:
@@ -151,28 +165,35 @@ def run(options: Options) -> Report:
         workdir = Path(tmp)
         blog = seeded(ENTRIES, workdir)
         ours = start_liveblog(procs, blog.url, workdir)
+        poll = f"/api/v1/blogs/{blog.slug}/events?after={_head(ours, blog.slug)}"
         targets = [
             Target("read-page", f"/live/{blog.slug}", conditional=False),
             Target("read-page-304", f"/live/{blog.slug}", conditional=True),
+            Target("read-poll", poll, conditional=False),
+            Target("read-poll-304", poll, conditional=True),
             Target("read-entries", f"/api/v1/blogs/{blog.slug}/entries", conditional=False),
         ]
         page = _capture(ours, targets[0].path, "reader page")
         if not page.content_type.startswith("text/html"):
             raise BenchError(f"the reader page is {page.content_type}, not text/html")
-        entries = _capture(ours, targets[2].path, "entries API")
-        peer = start_nginx(procs, [page, entries], workdir)
-        for static in (page, entries):
+        polled = _capture(ours, poll, "events polling endpoint")
+        entries = _capture(ours, targets[-1].path, "entries API")
+        # nginx's exact-match locations ignore the query string: the poll's path serves its file.
+        peer = start_nginx(procs, [page, polled, entries], workdir)
+        for static in (page, polled, entries):
             _same_bytes(peer, static)
-        tags = {s.name: _etag(s, targets[0].path) for s in (ours, peer)}
+        tags = {
+            (s.name, path): _etag(s, path) for s in (ours, peer) for path in (page.url_path, poll)
+        }
         log(
             f"one liveblog worker (pid {ours.pid}) and nginx (pid {peer.pid}) on core 0, "
             f"wrk -c{CONNECTIONS} on core 1; page {len(page.body):,} bytes, "
-            f"entries JSON {len(entries.body):,} bytes"
+            f"poll JSON {len(polled.body):,} bytes, entries JSON {len(entries.body):,} bytes"
         )
         rounds, seconds, warmup = (1, 3, 1) if options.quick else (ROUNDS, 10, 2)
         for target in targets:
             servers = (ours, peer)
-            etags = [tags[s.name] if target.conditional else None for s in servers]
+            etags = [tags[s.name, target.path] if target.conditional else None for s in servers]
             for server, etag in zip(servers, etags, strict=True):
                 _one_round(server, target, etag, warmup, warmup=True)
             measured: list[list[Round]] = [[], []]

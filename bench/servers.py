@@ -57,7 +57,8 @@ class StaticFile:
 
 
 def start_nginx(procs: Processes, files: list[StaticFile], workdir: Path) -> Server:
-    """nginx with its own config in ``workdir``: one process, no access log, pinned to core 0."""
+    """nginx with its own config in ``workdir``: one process, no access log, pinned to core 0.
+    Each file is served at its URL's path; exact-match locations ignore the query string."""
     root = workdir / "nginx"
     (root / "www").mkdir(parents=True, exist_ok=True)
     (root / "tmp").mkdir(exist_ok=True)
@@ -65,7 +66,8 @@ def start_nginx(procs: Processes, files: list[StaticFile], workdir: Path) -> Ser
     for n, static in enumerate(files):
         path = root / "www" / f"file-{n}"
         path.write_bytes(static.body)
-        locations[static.url_path] = [f'default_type "{static.content_type}"', f"alias {path}"]
+        location = static.url_path.partition("?")[0]
+        locations[location] = [f'default_type "{static.content_type}"', f"alias {path}"]
     port = free_port()
     conf = nginx_conf(root, port, locations, sendfile=True)
     return run_nginx(procs, "nginx", root, port, conf, files[0].url_path)

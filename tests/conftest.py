@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from liveblog.actions import Actions
@@ -156,3 +157,34 @@ def admin_headers(app: FastAPI, admin: User) -> dict[str, str]:
 def editor_headers(app: FastAPI, editor: User) -> dict[str, str]:
     _, token = app.state.services.actions.create_token(editor.email)
     return {"Authorization": f"Bearer {token}"}
+
+
+class Statements:
+    """Every SQL statement the engine sends while installed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sql: list[str] = []
+        self.parameters: list[Any] = []
+        event.listen(db.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        self.sql.append(statement)
+        self.parameters.append(parameters)
+
+    def selects(self) -> list[str]:
+        return [s for s in self.sql if s.lstrip().upper().startswith("SELECT")]
+
+    def clear(self) -> None:
+        self.sql.clear()
+        self.parameters.clear()
+
+    def close(self) -> None:
+        event.remove(self.db.engine, "before_cursor_execute", self._record)
+
+
+@pytest.fixture
+def statements(db: Database) -> Iterator[Statements]:
+    recorder = Statements(db)
+    yield recorder
+    recorder.close()

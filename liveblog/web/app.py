@@ -22,6 +22,7 @@ from liveblog.pubsub.hub import Hub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import api, errors, health, reader, reader_live
+from liveblog.web.api import events
 from liveblog.web.limits import RequestLimits
 from liveblog.web.live import Live
 from liveblog.web.live_frames import LogFrames
@@ -83,7 +84,7 @@ def create_app(
         live=live,
         tokens=TokenCache(settings.token_cache_seconds),
     )
-    app.fast_path = reader.ReaderFastPath(pages)
+    app.fast_path = reader.ReaderFastPath(pages, keys=(reader.key_for, events.poll_key_for))
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)

@@ -1,6 +1,7 @@
 """In-process cache of rendered reader pages, keyed to the blog's version.
 
-A key is ``(slug, normalised view)``; the value is the page's bytes with its headers built once
+A key is ``(slug, normalised view)`` (the events polling endpoint keeps its answers here too,
+under ``(slug, "events|after|limit")``); the value is the page's bytes with its headers built once
 (ETag from a hash of the bytes, Cache-Control, length), stamped with the blog version
 (``blogs.last_seq``) it shows. Pages depend on nothing but the blog's rows, so a page is right for
 exactly as long as the version stays the same.
@@ -89,20 +90,20 @@ class CachedPage:
         if rendered.status != 200:
             # Errors are not stored by browsers or CDNs: the entry may appear a second later.
             headers = [
-                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Type", rendered.content_type),
                 ("Content-Length", str(len(body))),
                 ("Cache-Control", "no-cache"),
                 *common,
             ]
             return cls(rendered.status, body, None, rendered.version, _raw(headers), ())
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        cache_control = (
+        cache_control = rendered.cache_control or (
             f"public, max-age={settings.page_max_age}, "
             f"stale-while-revalidate={settings.page_stale_while_revalidate}"
         )
         validators = [("ETag", etag), ("Cache-Control", cache_control)]
         headers = [
-            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Type", rendered.content_type),
             ("Content-Length", str(len(body))),
             *validators,
             *common,

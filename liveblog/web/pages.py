@@ -275,7 +275,11 @@ class Rendered:
 
     status: int
     html: str
+    """The body: HTML, or JSON for the events polling endpoint (see ``content_type``)."""
     version: int | None
+    content_type: str = "text/html; charset=utf-8"
+    cache_control: str | None = None
+    """``None``: the reader pages' (``page_max_age`` with stale-while-revalidate)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ entry. Error pages are HTML in the blog's language (the site's default when ther
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from fastapi import APIRouter
@@ -63,18 +64,24 @@ def key_for(path: str, query_string: bytes) -> Key | None:
     return None
 
 
-class ReaderFastPath:
-    """Answers fresh reader-page cache hits before the application is entered at all.
+KeyFunction = Callable[[str, bytes], Key | None]
+"""``(path, query string)`` -> the page cache key of that URL, or ``None``."""
 
-    Only ``GET``/``HEAD`` of ``/live/...`` whose page :meth:`PageCache.lookup` has ready; the
-    response (including 304 for a matching ``If-None-Match``) is byte for byte what the route
-    would send. Never touches the database, never renders. The app calls :meth:`answer` first
-    thing in its ``__call__`` (see :mod:`liveblog.web.app`), so a hit skips FastAPI's own
-    per-request work, error handling and every middleware.
+
+class ReaderFastPath:
+    """Answers fresh page-cache hits before the application is entered at all.
+
+    Only ``GET``/``HEAD`` of URLs one of ``keys`` knows (reader pages by default; the app adds
+    the events polling endpoint) whose page :meth:`PageCache.lookup` has ready; the response
+    (including 304 for a matching ``If-None-Match``) is byte for byte what the route would send.
+    Never touches the database, never renders. The app calls :meth:`answer` first thing in its
+    ``__call__`` (see :mod:`liveblog.web.app`), so a hit skips FastAPI's own per-request work,
+    error handling and every middleware.
     """
 
-    def __init__(self, cache: PageCache) -> None:
+    def __init__(self, cache: PageCache, keys: Sequence[KeyFunction] = (key_for,)) -> None:
         self.cache = cache
+        self.keys = tuple(keys)
 
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Send the cached page and return ``True``, or return ``False`` having done nothing."""
@@ -84,8 +91,14 @@ class ReaderFastPath:
         root: str = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
-        key = key_for(path, scope["query_string"])
-        page = self.cache.lookup(key) if key is not None else None
+        query: bytes = scope["query_string"]
+        for key_of in self.keys:
+            key = key_of(path, query)
+            if key is not None:
+                break
+        else:
+            return False
+        page = self.cache.lookup(key)
         if page is None:
             return False
         await page.response(_if_none_match(scope))(scope, receive, send)

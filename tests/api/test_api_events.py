@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from liveblog.domain.models import User
+from liveblog.web.api.events import poll_key_for
 from tests.api.helpers import assert_problem
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, Statements
 
 
 def _setup(app: FastAPI, admin: User, clock: FakeClock) -> Any:
@@ -89,3 +91,68 @@ def test_bad_polls(client: TestClient, app: FastAPI, admin: User, clock: FakeClo
     assert_problem(client.get("/api/v1/blogs/nope/events?after=0"), 404)
     for query in ("", "after=-1", "after=abc", "after=0&limit=0", "after=0&limit=100000"):
         assert_problem(client.get(f"/api/v1/blogs/storm/events?{query}"), 422)
+
+
+def test_polls_are_answered_from_memory_until_the_blog_changes(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock, statements: Statements
+) -> None:
+    _setup(app, admin, clock)
+    url = "/api/v1/blogs/storm/events?after=3"
+    first = client.get(url)
+    statements.clear()
+    again = client.get(url)
+    assert statements.sql == []
+    assert again.content == first.content
+    assert again.headers == first.headers
+    assert again.headers["content-type"] == "application/json"
+    # The same poll spelled differently goes through the route, and shares the answer.
+    reordered = client.get("/api/v1/blogs/storm/events?limit=100&after=3")
+    assert statements.sql == []
+    assert reordered.content == first.content
+    # Canonical polls never enter the application.
+    entered = app.middleware_stack
+    app.middleware_stack = _must_not_run
+    try:
+        assert client.get(url).content == first.content
+        tag = {"If-None-Match": first.headers["etag"]}
+        assert client.get(url, headers=tag).status_code == 304
+    finally:
+        app.middleware_stack = entered
+    # A local commit: the next poll is answered anew.
+    app.state.services.actions.create_entry(admin, "storm", body="Neu.")
+    assert [e["seq"] for e in client.get(url).json()["events"]] == [4]
+
+
+def test_an_answer_ahead_of_the_log_is_not_kept(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock, statements: Statements
+) -> None:
+    _setup(app, admin, clock)
+    client.get("/api/v1/blogs/storm/events?after=4")
+    statements.clear()
+    assert client.get("/api/v1/blogs/storm/events?after=4").json()["reset"] is True
+    assert statements.sql != []
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "key"),
+    [
+        ("/api/v1/blogs/storm/events", b"after=3", ("storm", "events|3|100")),
+        ("/api/v1/blogs/storm/events", b"after=0&limit=500", ("storm", "events|0|500")),
+        ("/api/v1/blogs/storm/events", b"limit=5&after=3", None),
+        ("/api/v1/blogs/storm/events", b"after=03", None),
+        ("/api/v1/blogs/storm/events", b"after=3&limit=501", None),
+        ("/api/v1/blogs/storm/events", b"after=3&limit=0", None),
+        ("/api/v1/blogs/storm/events", f"after={2**62 + 1}".encode(), None),
+        ("/api/v1/blogs/storm/events", b"", None),
+        ("/api/v1/blogs/Storm/events", b"after=3", None),
+        ("/api/v1/blogs/storm/entries", b"after=3", None),
+    ],
+)
+def test_only_canonical_valid_polls_have_a_fast_path_key(
+    path: str, query: bytes, key: tuple[str, str] | None
+) -> None:
+    assert poll_key_for(path, query) == key
+
+
+async def _must_not_run(scope: object, receive: object, send: object) -> None:
+    raise AssertionError("a cached poll entered the application")

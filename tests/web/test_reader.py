@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from liveblog.actions import Actions
 from liveblog.config import Settings
@@ -22,7 +21,7 @@ from liveblog.domain.models import Blog, Entry, User
 from liveblog.domain.pagination import Cursor
 from liveblog.storage.database import Database
 from liveblog.web import create_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, Statements
 
 URL = "/live/hochwasser"
 ARTICLE = re.compile(r'<article id="entry-(\d+)"')
@@ -68,37 +67,6 @@ def walk(client: TestClient, url: str) -> list[list[int]]:
             return found
         url = match.group(1).replace("&amp;", "&")
         assert len(found) < 50
-
-
-class Statements:
-    """Every SQL statement the engine sends while installed."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.sql: list[str] = []
-        self.parameters: list[Any] = []
-        event.listen(db.engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        self.sql.append(statement)
-        self.parameters.append(parameters)
-
-    def selects(self) -> list[str]:
-        return [s for s in self.sql if s.lstrip().upper().startswith("SELECT")]
-
-    def clear(self) -> None:
-        self.sql.clear()
-        self.parameters.clear()
-
-    def close(self) -> None:
-        event.remove(self.db.engine, "before_cursor_execute", self._record)
-
-
-@pytest.fixture
-def statements(db: Database) -> Iterator[Statements]:
-    recorder = Statements(db)
-    yield recorder
-    recorder.close()
 
 
 @pytest.fixture
