@@ -6,11 +6,13 @@ import asyncio
 import re
 from collections.abc import Callable
 
+from liveblog.web.sse import QueueSubscriber
+
 _ID = re.compile(rb"^id: (\d+)\nevent: ([a-z.]+)\n", re.M)
 
 
-class RecordingReader:
-    """Implements :class:`liveblog.pubsub.hub.Reader` and is its own sink.
+class RecordingReader(QueueSubscriber):
+    """The ASGI path's reader with every write recorded instead of queued.
 
     ``limit``: once registered, a write past that many bytes in total closes the reader and
     calls ``on_lost`` (as a connection dropped for being too slow does). ``paused``: the reader
@@ -21,49 +23,24 @@ class RecordingReader:
         self,
         limit: int | None = None,
         *,
-        on_lost: Callable[[RecordingReader], None] | None = None,
+        on_lost: Callable[[QueueSubscriber], None] | None = None,
         paused: bool = False,
     ) -> None:
-        self.data = bytearray()
-        self.closed = False
-        self.limit = limit
+        super().__init__(max_bytes=limit if limit is not None else 2**62)
         self.on_lost = on_lost
-        self.live = False
+        self.data = bytearray()
         self.changed = asyncio.Event()
-        self._room = asyncio.Event()
-        if not paused:
-            self._room.set()
-
-    @property
-    def sink(self) -> RecordingReader:
-        return self
+        if paused:
+            self._room.clear()
 
     def write(self, data: bytes) -> None:
         if self.closed:
             return
-        if self.live and self.limit is not None and len(self.data) + len(data) > self.limit:
+        if self.live and len(self.data) + len(data) > self.max_bytes:
             self.close()
-            if self.on_lost is not None:
-                self.on_lost(self)
             return
         self.data += data
         self.changed.set()
-
-    def close(self) -> None:
-        self.closed = True
-        self._room.set()
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def writing_paused(self) -> bool:
-        return not self._room.is_set()
-
-    async def drain(self) -> None:
-        await self._room.wait()
-
-    def joined(self) -> None:
-        self.live = True
 
     def resume(self) -> None:
         self._room.set()
