@@ -17,6 +17,8 @@ from typing import Any
 RETRY_MS = 3000
 MAX_BUFFER_BYTES = 256 * 1024
 """A reader whose unsent data passes this is disconnected; it resumes with Last-Event-ID."""
+DRAIN_SECONDS = 60.0
+"""A reader being replayed whose full buffer does not drain within this is disconnected."""
 
 HEADERS: list[tuple[str, str]] = [
     ("content-type", "text/event-stream; charset=utf-8"),
@@ -83,7 +85,10 @@ class StreamProtocol(asyncio.Protocol):
 
     async def drain(self) -> None:
         if self._drained is not None:
-            await asyncio.shield(self._drained)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._drained), DRAIN_SECONDS)
+            except TimeoutError:
+                self.transport.abort()  # reads nothing: a stalled or dead peer
 
     def joined(self) -> None:
         self.live = True
@@ -125,6 +130,7 @@ class QueueSubscriber:
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.pending = 0
         self.max_bytes = max_bytes
+        self.drain_seconds = DRAIN_SECONDS
         self.closed = False
         self.live = False
         self.on_lost: Callable[[QueueSubscriber], None] | None = None
@@ -163,7 +169,10 @@ class QueueSubscriber:
         return not self._room.is_set()
 
     async def drain(self) -> None:
-        await self._room.wait()
+        try:
+            await asyncio.wait_for(self._room.wait(), self.drain_seconds)
+        except TimeoutError:
+            self.close()  # reads nothing: a stalled or dead peer
 
     def joined(self) -> None:
         self.live = True

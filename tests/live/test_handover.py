@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from liveblog.config import Settings
+from liveblog.web import sse
 from liveblog.web.live_protocol import LiveHttpToolsProtocol
 from liveblog.web.sse import MAX_BUFFER_BYTES, StreamProtocol
 from tests.live.conftest import Served, serve
@@ -106,4 +107,23 @@ def test_a_long_replay_to_a_slow_reader_waits_for_it_instead_of_dropping_it(
         assert live.id == COUNT + 2
     finally:
         StreamProtocol.pause_writing = original  # type: ignore[method-assign]
+        client.close()
+
+
+def test_a_reader_that_stops_reading_during_its_replay_is_disconnected(
+    handed_over: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = handed_over
+    monkeypatch.setattr(sse, "DRAIN_SECONDS", 0.3)
+    served.actions.create_blog(served.admin, slug="storm", title="Storm")
+    body = "Lagebericht " * 1500
+    for _ in range(COUNT):
+        served.actions.create_entry(served.admin, "storm", body=body)
+    client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
+    try:
+        time.sleep(1.5)  # read nothing: the replay stalls, and the server gives up on it
+        with pytest.raises(ConnectionError):
+            client.messages(COUNT, timeout=30)
+        assert served.app.state.services.live.hub.subscriber_count == 0
+    finally:
         client.close()

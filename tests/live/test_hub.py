@@ -382,3 +382,17 @@ def test_a_sink_that_raises_is_dropped_and_the_others_still_get_the_event() -> N
         assert [s for s, _ in healthy.events()] == [1]
 
     asyncio.run(scenario())
+
+
+def test_a_reader_whose_buffer_never_drains_during_its_replay_is_dropped() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        log.append()
+        hub = make_hub(log)
+        stalled = Reader(paused=True)
+        stalled.drain_seconds = 0.05
+        assert await hub.subscribe(BLOG, stalled, 0) is False
+        assert stalled.closed
+        assert hub.blogs[BLOG].subscribers == set()
+
+    asyncio.run(scenario())
