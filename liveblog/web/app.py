@@ -29,9 +29,9 @@ from liveblog.web.live_frames import LogFrames
 from liveblog.web.live_protocol import STATE_KEY
 from liveblog.web.page_cache import PageCache
 from liveblog.web.services import Services
+from liveblog.web.static_files import STATIC, VersionedStaticFiles
 from liveblog.web.token_cache import TokenCache
 
-STATIC = Path(__file__).parent / "static"
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 DESCRIPTION = """
@@ -91,7 +91,7 @@ def create_app(
     app.include_router(reader_live.router)
     app.include_router(reader.router)
     app.include_router(api.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 
     @app.get("/api/v1/docs", include_in_schema=False)

@@ -56,6 +56,7 @@ from liveblog.domain.rules import LANGUAGES, MAX_ID, SLUG_PATTERN
 from liveblog.domain.serialize import rfc3339
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import entries as entry_rows
+from liveblog.web.static_files import static_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -164,6 +165,7 @@ _env = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
+_env.globals["static_url"] = static_url
 
 
 def labels(language: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from liveblog.web.static_files import static_url
 from tests.browser.conftest import LiveServer, OpenContext
 
 pytestmark = pytest.mark.browser
@@ -92,7 +93,7 @@ def test_page_shows_the_blog_without_javascript(
     assert articles.count() == live_server.settings.page_size + 1  # the pinned one on top
     assert articles.first.get_attribute("id") == f"entry-{seeded.pinned}"
     assert "Angeheftet" in articles.first.inner_text()
-    assert page.locator("script:not([src='/static/live.js'])").count() == 0
+    assert page.locator(f"script:not([src='{static_url('live.js')}'])").count() == 0
     assert page.locator(".live").is_hidden()  # the live controls need JavaScript
     # The stylesheet arrived and applies.
     max_width = page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
@@ -121,7 +122,7 @@ def test_no_request_leaves_the_live_server(
     assert recording.blocked == []
     hosts = {urlsplit(url).hostname for url in recording.requests if not url.startswith("data:")}
     assert hosts == {"127.0.0.1"}
-    assert live_server.url("/static/style.css") in recording.requests
+    assert live_server.url(static_url("style.css")) in recording.requests
 
 
 @pytest.mark.parametrize("javascript", [False, True])

@@ -28,6 +28,7 @@ from liveblog.storage import entries as entry_rows
 from liveblog.storage.database import Database
 from liveblog.web import create_app
 from liveblog.web.page_cache import CONTENT_SECURITY_POLICY
+from liveblog.web.static_files import static_url
 from tests.conftest import FakeClock
 
 ARTICLE = re.compile(r'<article id="entry-(\d+)".*?</article>', re.DOTALL)
@@ -290,7 +291,7 @@ def test_page_carries_its_version_and_the_live_client(
     # One same-origin deferred script, nothing inline, and a policy that forbids inline scripts.
     parsed = elements(html)
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
-    assert scripts == [{"src": "/static/live.js", "defer": ""}]
+    assert scripts == [{"src": static_url("live.js"), "defer": ""}]
     assert "".join(parsed.script_text).strip() == ""
     for _, tag_attrs in parsed.tags:
         assert not any(name.startswith("on") for name in tag_attrs)

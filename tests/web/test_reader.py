@@ -21,6 +21,7 @@ from liveblog.domain.models import Blog, Entry, User
 from liveblog.domain.pagination import Cursor
 from liveblog.storage.database import Database
 from liveblog.web import create_app
+from liveblog.web.static_files import static_url
 from tests.conftest import FakeClock, Statements
 
 URL = "/live/hochwasser"
@@ -146,7 +147,7 @@ def test_page_has_kicker_headline_stand_teaser_and_entries(
     assert names.index("h1") < names.index("h2") < names.index("h3")
     # The one script is the live client, same-origin and deferred (see live.js).
     assert [attrs for tag, attrs in tags.tags if tag == "script"] == [
-        {"src": "/static/live.js", "defer": None}
+        {"src": static_url("live.js"), "defer": None}
     ]
 
 
@@ -437,7 +438,7 @@ def test_html_and_script_from_editors_never_reach_the_page_unescaped(
         html = client.get(url).text
         tags = parse(html)
         for tag, attrs in tags.tags:
-            if tag == "script" and attrs.get("src") == "/static/live.js":
+            if tag == "script" and attrs.get("src") == static_url("live.js"):
                 continue  # our own live client, nothing from the editors
             assert tag not in ("script", "img", "svg", "iframe"), (url, tag)
             for name, value in attrs.items():
@@ -464,7 +465,7 @@ def test_pages_request_nothing_from_other_hosts(
     for url in (URL, "/", "/live/unbekannt"):
         html = client.get(url).text
         for tag, attrs in parse(html).tags:
-            if tag == "script" and attrs.get("src") == "/static/live.js":
+            if tag == "script" and attrs.get("src") == static_url("live.js"):
                 continue  # same-origin live client
             assert tag not in ("script", "img", "iframe", "video", "audio", "source", "object")
             if tag == "link":
