@@ -54,7 +54,7 @@ def parse_last_event_id(value: str | None) -> tuple[int | None, bool]:
 
 class StreamProtocol(asyncio.Protocol):
     """An event-stream connection after :mod:`liveblog.web.live_protocol` handed it over: the
-    transport's protocol from then on, holding five slots instead of an HTTP parser and its
+    transport's protocol from then on, holding four slots instead of an HTTP parser and its
     request state. The hub writes to the transport itself (:attr:`sink`).
 
     Flow control: while the reader is replayed, a full send buffer pauses the replay until it
