@@ -70,6 +70,9 @@ class Reader(Protocol):
     def joined(self) -> None:
         """Registered: from now on a full buffer means the reader is too slow."""
 
+    def close(self) -> None:
+        """End the stream at once, even in the middle of its replay (server shutdown)."""
+
 
 class FrameSource(Protocol):
     """Reads the event log; called in a worker thread."""
@@ -96,7 +99,7 @@ class BlogHub:
     subscribers: set[Sink] = field(default_factory=set)
     wanted: int = 0
     pulling: bool = False
-    joining: int = 0
+    joining: set[Reader] = field(default_factory=set)
     """Readers in the middle of :meth:`Hub.subscribe`; the hub is kept while any are."""
     next_heartbeat: float = 0.0
 
@@ -179,6 +182,8 @@ class Hub:
         for blog in self.blogs.values():
             for sink in list(blog.subscribers):
                 sink.close()
+            for reader in list(blog.joining):
+                reader.close()  # its replay ends: it finds the reader closing
             blog.subscribers.clear()
         self.blogs.clear()
 
@@ -291,14 +296,14 @@ class Hub:
         reader named a position that is no number: it gets a ``reset`` and starts from now.
         Returns ``False`` if the reader went away meanwhile."""
         blog = await self._blog(blog_id)
-        blog.joining += 1
+        blog.joining.add(reader)
         try:
             if unusable:
                 reset = self.source.reset_frame(blog_id, blog.head, "unusable Last-Event-ID")
                 reader.sink.write(reset.data)
             return await self._join(blog, reader, after)
         finally:
-            blog.joining -= 1
+            blog.joining.discard(reader)
 
     async def _join(self, blog: BlogHub, reader: Reader, after: int | None) -> bool:
         blog_id = blog.blog_id

@@ -4,7 +4,7 @@ A ``GET /live/{slug}/events`` request never becomes an ASGI task: once its heade
 the connection's transport gets a small :class:`~liveblog.web.sse.StreamProtocol` instead of this
 one, and :class:`liveblog.web.live.Live` writes the response head and any replay and registers
 the transport with the blog's hub. After that the connection holds no task, no coroutine and no
-parser: an idle reader costs its transport and a four-slot protocol object.
+parser: an idle reader costs its transport and a five-slot protocol object.
 Every other request goes through the ASGI app as usual. The app publishes the ``Live`` service
 in its lifespan state under :data:`STATE_KEY`; without it (another server, no lifespan) the
 ASGI route in :mod:`liveblog.web.reader_live` serves the stream instead.
@@ -40,8 +40,9 @@ class LiveHttpToolsProtocol(HttpToolsProtocol):
         self.tasks.add(task)
 
     async def _hand_over(self, live: Live, slug: str, scope: Any) -> None:
-        """Give the connection to a :class:`StreamProtocol` and forget it: from here on uvicorn
-        holds nothing of it, and this object (parser, request state, timers) is freed."""
+        """Give the connection to a :class:`StreamProtocol`, which takes this object's place in
+        uvicorn's connection set (so the server's shutdown reaches it); this object (parser,
+        request state, timers) is then freed."""
         transport = self.transport
         self._unset_keepalive_if_required()
         self.connections.discard(self)
@@ -51,7 +52,7 @@ class LiveHttpToolsProtocol(HttpToolsProtocol):
         self.flow = None  # type: ignore[assignment]
         if transport.is_closing():
             return
-        stream = StreamProtocol(transport)
+        stream = StreamProtocol(transport, self.connections)  # takes this one's place there
         transport.set_protocol(stream)
         transport.resume_reading()  # uvicorn may have paused it for pipelining
         await live.open_transport(stream, slug, scope)

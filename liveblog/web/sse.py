@@ -54,17 +54,24 @@ def parse_last_event_id(value: str | None) -> tuple[int | None, bool]:
 
 class StreamProtocol(asyncio.Protocol):
     """An event-stream connection after :mod:`liveblog.web.live_protocol` handed it over: the
-    transport's protocol from then on, holding four slots instead of an HTTP parser and its
+    transport's protocol from then on, holding five slots instead of an HTTP parser and its
     request state. The hub writes to the transport itself (:attr:`sink`).
 
     Flow control: while the reader is replayed, a full send buffer pauses the replay until it
     drains; once it is registered, a buffer above ``MAX_BUFFER_BYTES`` means the reader cannot
     keep up, and it is dropped (it reconnects and resumes with ``Last-Event-ID``)."""
 
-    __slots__ = ("_drained", "live", "on_lost", "transport")
+    __slots__ = ("_drained", "connections", "live", "on_lost", "transport")
 
-    def __init__(self, transport: asyncio.WriteTransport) -> None:
+    def __init__(
+        self, transport: asyncio.WriteTransport, connections: set[Any] | None = None
+    ) -> None:
         self.transport = transport
+        self.connections = connections
+        """The server's open connections (uvicorn's), which this one joins until it is lost, so
+        the server's shutdown reaches it (:meth:`shutdown`)."""
+        if connections is not None:
+            connections.add(self)
         self.on_lost: Callable[[asyncio.WriteTransport], None] | None = None
         """Called once when the connection ends (the hub's unsubscribe)."""
         self.live = False
@@ -93,6 +100,17 @@ class StreamProtocol(asyncio.Protocol):
     def joined(self) -> None:
         self.live = True
 
+    def close(self) -> None:
+        """End the stream now, though its buffer may be full (only called mid-replay)."""
+        self.transport.abort()
+
+    def shutdown(self) -> None:
+        """The server stops: a live stream is closed after what is queued, a replay at once."""
+        if self.live:
+            self.transport.close()
+        else:
+            self.transport.abort()
+
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
     def pause_writing(self) -> None:
@@ -112,6 +130,8 @@ class StreamProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._release()
+        if self.connections is not None:
+            self.connections.discard(self)
         on_lost, self.on_lost = self.on_lost, None
         if on_lost is not None:
             on_lost(self.transport)

@@ -127,3 +127,25 @@ def test_a_reader_that_stops_reading_during_its_replay_is_disconnected(
         assert served.app.state.services.live.hub.subscriber_count == 0
     finally:
         client.close()
+
+
+def test_shutdown_ends_a_replay_stalled_on_a_full_buffer_at_once(handed_over: Served) -> None:
+    served = handed_over
+    served.actions.create_blog(served.admin, slug="storm", title="Storm")
+    body = "Lagebericht " * 1500
+    for _ in range(COUNT):
+        served.actions.create_entry(served.admin, "storm", body=body)
+    client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
+    try:
+        time.sleep(1.0)  # the replay fills the buffer and waits for it to drain
+        started = time.monotonic()
+        served.server.should_exit = True
+        # Still read nothing until uvicorn (which looks every 0.1 s) has begun to shut down:
+        # reading would let the replay finish within milliseconds.
+        time.sleep(0.5)
+        with pytest.raises(ConnectionError):
+            client.messages(COUNT, timeout=30)
+        # Well inside uvicorn's 5 s graceful timeout, which would otherwise cancel it.
+        assert time.monotonic() - started < 4
+    finally:
+        client.close()

@@ -396,3 +396,19 @@ def test_a_reader_whose_buffer_never_drains_during_its_replay_is_dropped() -> No
         assert hub.blogs[BLOG].subscribers == set()
 
     asyncio.run(scenario())
+
+
+def test_stopping_the_hub_ends_replays_in_progress() -> None:
+    async def scenario() -> None:
+        log = MemoryLog()
+        log.append()
+        hub = make_hub(log)
+        stalled = Reader(paused=True)
+        joining = asyncio.create_task(hub.subscribe(BLOG, stalled, 0))
+        await settle(hub)
+        assert not joining.done()
+        await hub.stop()
+        assert await joining is False
+        assert stalled.closed
+
+    asyncio.run(scenario())
