@@ -25,6 +25,16 @@ def handed_over(tmp_path: Path) -> Iterator[Served]:
     yield from serve(Settings(database_url=f"sqlite:///{tmp_path / 'live.db'}"), None)
 
 
+def _blog_far_ahead(served: Served) -> None:
+    """A blog whose COUNT entries a reader at event 1 must be replayed: ~55 KB per event with
+    its HTML, ~11 MB in all, more than loopback's socket buffers can hide from the server's
+    write buffer."""
+    served.actions.create_blog(served.admin, slug="storm", title="Storm")
+    body = "Lagebericht " * 1500
+    for _ in range(COUNT):
+        served.actions.create_entry(served.admin, "storm", body=body)
+
+
 def _wait_for_readers(served: Served, count: int) -> None:
     hub = served.app.state.services.live.hub
     deadline = time.monotonic() + 5
@@ -80,12 +90,7 @@ def test_a_long_replay_to_a_slow_reader_waits_for_it_instead_of_dropping_it(
     handed_over: Served,
 ) -> None:
     served = handed_over
-    served.actions.create_blog(served.admin, slug="storm", title="Storm")
-    # ~55 KB per event with its HTML: ~11 MB of replay, more than loopback's socket buffers
-    # can hide from the server's write buffer.
-    body = "Lagebericht " * 1500
-    for _ in range(COUNT):
-        served.actions.create_entry(served.admin, "storm", body=body)
+    _blog_far_ahead(served)
     pauses: list[bool] = []
     original = StreamProtocol.pause_writing
 
@@ -115,10 +120,7 @@ def test_a_reader_that_stops_reading_during_its_replay_is_disconnected(
 ) -> None:
     served = handed_over
     monkeypatch.setattr(sse, "DRAIN_SECONDS", 0.3)
-    served.actions.create_blog(served.admin, slug="storm", title="Storm")
-    body = "Lagebericht " * 1500
-    for _ in range(COUNT):
-        served.actions.create_entry(served.admin, "storm", body=body)
+    _blog_far_ahead(served)
     client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
     try:
         time.sleep(1.5)  # read nothing: the replay stalls, and the server gives up on it
@@ -131,10 +133,7 @@ def test_a_reader_that_stops_reading_during_its_replay_is_disconnected(
 
 def test_shutdown_ends_a_replay_stalled_on_a_full_buffer_at_once(handed_over: Served) -> None:
     served = handed_over
-    served.actions.create_blog(served.admin, slug="storm", title="Storm")
-    body = "Lagebericht " * 1500
-    for _ in range(COUNT):
-        served.actions.create_entry(served.admin, "storm", body=body)
+    _blog_far_ahead(served)
     client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
     try:
         time.sleep(1.0)  # the replay fills the buffer and waits for it to drain
