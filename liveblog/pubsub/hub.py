@@ -90,6 +90,11 @@ class FrameSource(Protocol):
 RunSync = Callable[..., Awaitable[object]]
 
 
+def _joined(frames: list[Frame]) -> bytes:
+    """The frames as one write (a single frame's bytes as they are, without a copy)."""
+    return frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames)
+
+
 @dataclass(eq=False)
 class BlogHub:
     blog_id: int
@@ -109,7 +114,7 @@ class BlogHub:
             return
         self.ring.extend(frames)
         self.head = frames[-1].seq
-        self.write_all(frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames))
+        self.write_all(_joined(frames))
 
     def heartbeat(self) -> None:
         self.write_all(HEARTBEAT)
@@ -338,7 +343,7 @@ class Hub:
                     sink.write(self.source.reset_frame(blog_id, blog.head, "events pruned").data)
                     after = blog.head
                     continue
-            sink.write(frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames))
+            sink.write(_joined(frames))
             after = frames[-1].seq
         return False
 

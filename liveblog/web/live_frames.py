@@ -4,7 +4,7 @@ never has to fetch anything to apply it."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -67,8 +67,7 @@ def describe(conn: Connection, blog: Blog, events: Sequence[Event]) -> list[dict
     return [event_data(blog, header, e, blog.last_seq) for e in events]
 
 
-def _frames(events: list[dict[str, Any]]) -> list[Frame]:
-    return [Frame(d["seq"], encode(d["seq"], d["type"], d)) for d in events]
+EventPicker = Callable[[Connection], Sequence[Event]]
 
 
 class LogFrames:
@@ -78,20 +77,21 @@ class LogFrames:
         self.db = db
 
     def frames_after(self, blog_id: int, after: int, limit: int) -> list[Frame]:
-        with self.db.read() as conn:
-            blog = blog_rows.by_id(conn, blog_id)
-            if blog is None:
-                return []
-            return _frames(read_events(conn, blog, after, limit))
+        return self._encode(blog_id, lambda conn: event_log.after(conn, blog_id, after, limit))
 
     def frames_for(self, blog_id: int, events: Sequence[Event]) -> list[Frame]:
         """Frames of events a commit just wrote, without reading them back from the log (the
         page state comes from one read, as for :meth:`frames_after`)."""
+        return self._encode(blog_id, lambda conn: events)
+
+    def _encode(self, blog_id: int, events_of: EventPicker) -> list[Frame]:
+        """The events ``events_of`` picks, encoded with the page state of the same snapshot."""
         with self.db.read() as conn:
             blog = blog_rows.by_id(conn, blog_id)
             if blog is None:
                 return []
-            return _frames(describe(conn, blog, events))
+            described = describe(conn, blog, events_of(conn))
+        return [Frame(d["seq"], encode(d["seq"], d["type"], d)) for d in described]
 
     def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
         with self.db.read() as conn:

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from liveblog.actions import Clock, Committed
@@ -186,6 +187,14 @@ class PageCache:
                 return None
             self._slots.move_to_end(key)
             return slot.page
+
+    async def fetch(self, key: Key, render: Renderer) -> CachedPage:
+        """For a route on the event loop: the page from memory when fresh, else :meth:`get`
+        in a worker thread."""
+        page = self.lookup(key)
+        if page is None:
+            page = await run_in_threadpool(self.get, key, render)
+        return page
 
     def get(self, key: Key, render: Renderer) -> CachedPage:
         """The page, revalidated or rendered (``render`` runs in a consistent read snapshot).

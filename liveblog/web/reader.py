@@ -128,11 +128,8 @@ async def blog_page(request: Request) -> Response:
             return _error(app, 400, exc.label)
     else:
         view = pages.DEFAULT_VIEW
-    key = blog_key(slug, view)
-    page = app.pages.lookup(key)
-    if page is None:
-        render = partial(pages.blog_page, settings=app.settings, slug=slug, view=view)
-        page = await run_in_threadpool(app.pages.get, key, render)
+    render = partial(pages.blog_page, settings=app.settings, slug=slug, view=view)
+    page = await app.pages.fetch(blog_key(slug, view), render)
     return page.response(request.headers.get("if-none-match"))
 
 
@@ -145,11 +142,8 @@ async def entry_page(request: Request) -> Response:
         return _error(app, 404, "blog_missing")
     # Every id gets its own key, also ids that do not exist: their 404 is cached per version
     # like any page, within the LRU bound.
-    key = entry_key(slug, entry_id)
-    page = app.pages.lookup(key)
-    if page is None:
-        render = partial(pages.entry_page, settings=app.settings, slug=slug, entry_id=entry_id)
-        page = await run_in_threadpool(app.pages.get, key, render)
+    render = partial(pages.entry_page, settings=app.settings, slug=slug, entry_id=entry_id)
+    page = await app.pages.fetch(entry_key(slug, entry_id), render)
     return page.response(request.headers.get("if-none-match"))
 
 

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from liveblog.config import Settings
@@ -104,9 +103,6 @@ async def poll_events(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Events after ``after`` (empty when up to date or ahead of the log)."""
-    key = poll_key(slug, after, limit)
-    page = app.pages.lookup(key)
-    if page is None:
-        render = partial(render_poll, settings=app.settings, slug=slug, after=after, limit=limit)
-        page = await run_in_threadpool(app.pages.get, key, render)
+    render = partial(render_poll, settings=app.settings, slug=slug, after=after, limit=limit)
+    page = await app.pages.fetch(poll_key(slug, after, limit), render)
     return page.response(if_none_match)
