@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -188,3 +189,19 @@ def statements(db: Database) -> Iterator[Statements]:
     recorder = Statements(db)
     yield recorder
     recorder.close()
+
+
+@contextmanager
+def application_not_entered(app: FastAPI) -> Iterator[None]:
+    """Within: a request that reaches the application behind the fast path (FastAPI's
+    middleware stack and routes) fails the test."""
+
+    async def must_not_run(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("the request entered the application")
+
+    entered = app.middleware_stack
+    app.middleware_stack = must_not_run
+    try:
+        yield
+    finally:
+        app.middleware_stack = entered

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from liveblog.domain.models import User
 from liveblog.web.api.events import poll_key_for
 from tests.api.helpers import assert_problem
-from tests.conftest import FakeClock, Statements
+from tests.conftest import FakeClock, Statements, application_not_entered
 
 
 def _setup(app: FastAPI, admin: User, clock: FakeClock) -> Any:
@@ -110,14 +110,10 @@ def test_polls_are_answered_from_memory_until_the_blog_changes(
     assert statements.sql == []
     assert reordered.content == first.content
     # Canonical polls never enter the application.
-    entered = app.middleware_stack
-    app.middleware_stack = _must_not_run
-    try:
+    with application_not_entered(app):
         assert client.get(url).content == first.content
         tag = {"If-None-Match": first.headers["etag"]}
         assert client.get(url, headers=tag).status_code == 304
-    finally:
-        app.middleware_stack = entered
     # A local commit: the next poll is answered anew.
     app.state.services.actions.create_entry(admin, "storm", body="Neu.")
     assert [e["seq"] for e in client.get(url).json()["events"]] == [4]
@@ -152,7 +148,3 @@ def test_only_canonical_valid_polls_have_a_fast_path_key(
     path: str, query: bytes, key: tuple[str, str] | None
 ) -> None:
     assert poll_key_for(path, query) == key
-
-
-async def _must_not_run(scope: object, receive: object, send: object) -> None:
-    raise AssertionError("a cached poll entered the application")

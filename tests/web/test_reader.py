@@ -22,7 +22,7 @@ from liveblog.domain.pagination import Cursor
 from liveblog.storage.database import Database
 from liveblog.web import create_app
 from liveblog.web.static_files import static_url
-from tests.conftest import FakeClock, Statements
+from tests.conftest import FakeClock, Statements, application_not_entered
 
 URL = "/live/hochwasser"
 ARTICLE = re.compile(r'<article id="entry-(\d+)"')
@@ -696,10 +696,6 @@ def test_render_cost_does_not_grow_with_the_blog(
     assert short == long
 
 
-async def _must_not_run(scope: object, receive: object, send: object) -> None:
-    raise AssertionError("a cache hit entered the application")
-
-
 def test_fast_path_serves_the_same_bytes_without_the_database(
     app: FastAPI,
     writer: Actions,
@@ -724,12 +720,8 @@ def test_fast_path_serves_the_same_bytes_without_the_database(
             assert not_modified.headers["etag"] == served.headers["etag"]
             assert not_modified.headers["cache-control"] == served.headers["cache-control"]
         # It comes first: hits never enter FastAPI, its error handling or any middleware.
-        entered = app.middleware_stack
-        app.middleware_stack = _must_not_run
-        try:
+        with application_not_entered(app):
             assert client.get(url).content == expected.content
-        finally:
-            app.middleware_stack = entered
         # Misses, errors and other paths go through to the app.
         assert client.get(URL + "?order=bad").status_code == 400
         assert client.get("/live/unbekannt").status_code == 404
