@@ -27,6 +27,11 @@ with database.engine.connect() as connection:
         target_metadata=metadata,
         render_as_batch=database.dialect == "sqlite",
         compare_type=True,
+        # One transaction for the whole upgrade, taken under the lock, with the version read
+        # inside it. Alembic would commit after each migration on SQLite, whose DDL it does
+        # not count as transactional (it is): a second process could then slip in between
+        # and run a migration the first one runs too.
+        transactional_ddl=True,
         transaction_per_migration=False,
     )
     with context.begin_transaction():
