@@ -108,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create_token.add_argument("email")
     create_token.set_defaults(handler=_token_create)
+    revoke_token = token_commands.add_parser(
+        "revoke",
+        help="revoke a user's API tokens, or one of them (--prefix); every server refuses them "
+        "within a second",
+    )
+    revoke_token.add_argument("email")
+    revoke_token.add_argument(
+        "--prefix",
+        help="only the token that starts with these characters (the first 11 are compared; "
+        "the whole token works too)",
+    )
+    revoke_token.set_defaults(handler=_token_revoke)
     return parser
 
 
@@ -182,6 +194,14 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(db)
         _, token = Actions(db).create_token(args.email)
     print(token)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as db:
+        upgrade(db)
+        user, revoked = Actions(db).revoke_tokens(args.email, prefix=args.prefix)
+    print(f"liveblog: revoked {revoked} token{'' if revoked == 1 else 's'} of {user.email}")
     return 0
 
 

@@ -38,7 +38,31 @@ class Settings:
     max_request_bytes: int = _setting(
         262144, "Largest request body in bytes; larger requests get 413 Payload Too Large."
     )
+    max_header_bytes: int = _setting(
+        16384,
+        "Largest request head (request line and headers) in bytes; a larger one gets 431 "
+        "and the connection is closed.",
+    )
+    header_timeout_seconds: float = _setting(
+        10.0,
+        "Seconds a connection may take to send a complete request head; then it is closed.",
+    )
+    max_connections: int = _setting(
+        0,
+        "Most open connections per process; more get 503 with Retry-After and are closed "
+        "(0: the open-file limit less a tenth, at least 64, for the database and the rest).",
+    )
+    max_streams_per_address: int = _setting(
+        100,
+        "Most open event streams per client address (IPv6: per /64); more get 429 with "
+        "Retry-After (0: no limit).",
+    )
     page_cache_size: int = _setting(256, "Rendered reader pages kept in memory per process.")
+    page_cache_bytes: int = _setting(
+        67108864,
+        "Most bytes of rendered pages and poll answers kept in memory per process; the least "
+        "recently used go first, and a larger single page is served but not kept.",
+    )
     page_revalidate_seconds: float = _setting(
         1.0,
         "Seconds a cached reader page is served before the blog's version is checked again.",

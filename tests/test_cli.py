@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from liveblog.storage.database import Database
 from liveblog.storage.migrate import is_current
 from liveblog.storage.tables import api_tokens, users
 from liveblog.web import create_app, server
+from tests.live.processes import server_env, start_server, wait_ready
 
 PASSWORD = "correct horse battery"
 BIN = Path(sys.executable).parent
@@ -246,6 +248,106 @@ def test_a_token_for_an_unknown_user_is_refused(run: Run, database: Database) ->
     assert count(database, api_tokens) == 0
 
 
+def _tokens(run: Run, email: str, count: int) -> list[str]:
+    issued = [run("token", "create", email) for _ in range(count)]
+    assert all(r.code == 0 for r in issued), issued
+    return [r.out.strip() for r in issued]
+
+
+def _accepted(database: Database, token: str) -> bool:
+    """Whether a fresh server (nothing remembered) accepts the token for a write."""
+    app = create_app(Settings(database_url=database.url), db=database, migrate=False)
+    with TestClient(app) as client:
+        reply = client.post(
+            "/api/v1/blogs",
+            json={"slug": f"t-{token_hash(token)[:8]}", "title": "T"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert reply.status_code in (201, 401), reply.text
+    return reply.status_code == 201
+
+
+def test_token_revoke_revokes_all_of_a_users_tokens(run: Run, database: Database) -> None:
+    assert create_user(run, "anna@example.org", "admin").code == 0
+    assert create_user(run, "ben@example.org", "admin").code == 0
+    annas = _tokens(run, "anna@example.org", 2)
+    (bens,) = _tokens(run, "ben@example.org", 1)
+    result = run("token", "revoke", "Anna@Example.org")
+    assert (result.code, result.err) == (0, ""), result
+    assert result.out == "liveblog: revoked 2 tokens of anna@example.org\n"
+    assert not any(_accepted(database, t) for t in annas)
+    assert _accepted(database, bens)
+    again = run("token", "revoke", "anna@example.org")
+    assert again.out == "liveblog: revoked 0 tokens of anna@example.org\n"
+    assert again.code == 0
+
+
+def test_token_revoke_with_a_prefix_revokes_that_token_only(run: Run, database: Database) -> None:
+    assert create_user(run, "anna@example.org", "admin").code == 0
+    first, second, third = _tokens(run, "anna@example.org", 3)
+    with database.read() as conn:
+        stored = set(conn.execute(select(api_tokens.c.prefix)).scalars())
+    assert stored == {first[:11], second[:11], third[:11]}  # 11 characters, never the token
+    by_prefix = run("token", "revoke", "anna@example.org", "--prefix", first[:11])
+    assert by_prefix.out == "liveblog: revoked 1 token of anna@example.org\n", by_prefix
+    whole = run("token", "revoke", "anna@example.org", "--prefix", second)  # the whole token
+    assert whole.out == "liveblog: revoked 1 token of anna@example.org\n", whole
+    assert [_accepted(database, t) for t in (first, second, third)] == [False, False, True]
+
+
+def test_token_revoke_errors_are_one_line_and_revoke_nothing(run: Run, database: Database) -> None:
+    assert create_user(run, "anna@example.org", "admin").code == 0
+    tokens = _tokens(run, "anna@example.org", 2)
+    assert_one_error_line(run("token", "revoke", "nobody@example.org"), 1, "nobody@example.org")
+    assert_one_error_line(
+        run("token", "revoke", "anna@example.org", "--prefix", "lb_nothing"),
+        1,
+        "no token of anna@example.org starts with 'lb_nothing'",
+    )
+    ambiguous = run("token", "revoke", "anna@example.org", "--prefix", "lb_")
+    assert_one_error_line(ambiguous, 1, "2 tokens of anna@example.org start with 'lb_'")
+    for token in tokens:
+        assert token[:11] in ambiguous.err  # the stored prefixes, to choose from
+    assert_one_error_line(run("token", "revoke", "anna@example.org", "--prefix", " "), 1, "prefix")
+    assert_one_error_line(run("token", "revoke", "anna@example.org", "--prefix"), 2)
+    assert_one_error_line(run("token", "revoke"), 2)
+    assert count(database, api_tokens) == 2
+    assert all(_accepted(database, t) for t in tokens)
+
+
+def test_a_revoked_token_is_refused_by_a_running_server_within_a_second(
+    run: Run, db_path: Path, tmp_path: Path
+) -> None:
+    """A real ``liveblog serve`` process remembers the token (LIVEBLOG_TOKEN_CACHE_SECONDS is
+    30 s by default); ``liveblog token revoke`` in another process still stops it within about
+    a second (the exact bound is tested with a fake clock in tests/web/test_token_cache.py)."""
+    assert create_user(run, "anna@example.org", "admin").code == 0
+    (token,) = _tokens(run, "anna@example.org", 1)
+    headers = {"Authorization": f"Bearer {token}"}
+    serving = start_server("cli", server_env(database_url=f"sqlite:///{db_path}"), tmp_path)
+    try:
+        wait_ready([serving])
+        slugs = iter(f"blog-{n}" for n in range(1000))
+
+        def post() -> int:
+            body = {"slug": next(slugs), "title": "T"}
+            return serving.request("POST", "/api/v1/blogs", body=body, headers=headers).status
+
+        assert post() == 201  # the server remembers the token now
+        revoked = run("token", "revoke", "anna@example.org")
+        assert revoked.code == 0, revoked
+        done = time.monotonic()
+        status = post()
+        while status == 201 and time.monotonic() < done + 10:
+            status = post()
+        waited = time.monotonic() - done
+        assert status == 401, serving.log()
+        # The cache alone would accept it for 30 s; the margin over 1 s is for a loaded machine.
+        assert waited < 3, f"still accepted {waited:.2f} s after the revocation"
+    finally:
+        serving.stop()
+
+
 # -- settings, database URL, port -----------------------------------------------------------------
 
 
@@ -299,6 +401,7 @@ def test_a_port_in_use_is_one_line_and_writes_nothing(run: Run, db_path: Path) -
         ["db"],
         ["user", "create"],
         ["token", "create"],
+        ["token", "revoke"],
         ["serve", "--bogus"],
     ],
 )

@@ -26,7 +26,13 @@ MAX_EMAIL = 254
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Control characters other than tab, newline and carriage return never belong in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_VALID_ZONES: frozenset[str] = frozenset(available_timezones())
+# ``localtime`` follows the server's own zone and ``Factory`` is a placeholder: neither means
+# one stable zone, though both are in the database.
+_VALID_ZONES: frozenset[str] = frozenset(available_timezones()) - {"localtime", "Factory"}
+# The range of ``published_at``: from the first instant, up to but not including the second.
+# Every time zone can show any instant in it (Python's dates end at the years 1 and 9999).
+EARLIEST_PUBLISHED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_PUBLISHED_AT = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class Collector:
@@ -92,9 +98,17 @@ def timezone(errors: Collector, value: str) -> str:
 
 
 def published_at(errors: Collector, value: datetime, now: datetime) -> datetime:
-    """A past or present instant with an offset, returned in UTC."""
+    """A past or present instant with an offset in the documented range, returned in UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         errors.add("published_at", "must include a UTC offset, e.g. 2023-10-12T05:15:00+02:00")
+        return value
+    # Compared before converting: converting 0001-01-01T00:00+14:00 to UTC overflows.
+    if not EARLIEST_PUBLISHED_AT <= value < LATEST_PUBLISHED_AT:
+        errors.add(
+            "published_at",
+            f"must be from {EARLIEST_PUBLISHED_AT.isoformat()} up to, not including, "
+            f"{LATEST_PUBLISHED_AT.isoformat()}",
+        )
         return value
     as_utc = value.astimezone(UTC)
     if as_utc > now:

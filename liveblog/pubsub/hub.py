@@ -31,6 +31,11 @@ log = logging.getLogger("liveblog.hub")
 HEARTBEAT = b": keep-alive\n\n"
 PULL_BATCH = 128
 """Most events read and written in one go, which bounds the size of one write."""
+REPLAY_READ_BATCH, REPLAY_READ_BYTES = 16, 128 * 1024
+"""A replay's first log read takes 16 events, later ones ~128 KB. What a full buffer leaves
+unwritten is read again after it drained: a stalled reader holds only its send buffer."""
+REPLAY_WRITE_BYTES = 64 * 1024
+"""Most bytes a replay joins into one write (a larger event goes alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,11 @@ class Frame:
 
     seq: int
     data: bytes
+    entry_id: int | None = None
+    """The entry the event is about, if any."""
+    supersedes: bool = False
+    """The event edits or deletes that entry: the log no longer replays the entry's earlier
+    events as they were written, and neither may the ring (:meth:`BlogHub.broadcast`)."""
 
 
 class Sink(Protocol):
@@ -95,6 +105,30 @@ def _joined(frames: list[Frame]) -> bytes:
     return frames[0].data if len(frames) == 1 else b"".join(f.data for f in frames)
 
 
+def _replay_read_count(frames: list[Frame]) -> int:
+    """How many events the next log read of a replay takes, judged by the last read."""
+    average = sum(len(f.data) for f in frames) // len(frames) + 1
+    return max(1, min(PULL_BATCH, REPLAY_READ_BYTES // average))
+
+
+def _write_paced(reader: Reader, frames: list[Frame]) -> int:
+    """Write ``frames`` to a reader being replayed, in writes of at most ``REPLAY_WRITE_BYTES``
+    (a larger frame alone), until its buffer is full or it closes; the last number written."""
+    sink = reader.sink
+    written = frames[0].seq - 1
+    start = 0
+    while start < len(frames) and not (reader.writing_paused() or reader.is_closing()):
+        end = start + 1
+        size = len(frames[start].data)
+        while end < len(frames) and size + len(frames[end].data) <= REPLAY_WRITE_BYTES:
+            size += len(frames[end].data)
+            end += 1
+        sink.write(_joined(frames[start:end]))
+        written = frames[end - 1].seq
+        start = end
+    return written
+
+
 @dataclass(eq=False)
 class BlogHub:
     blog_id: int
@@ -112,9 +146,23 @@ class BlogHub:
         """Write ``frames`` to every reader with one write per reader."""
         if not frames:
             return
+        for frame in frames:
+            if frame.supersedes:  # an edit or a deletion: rare
+                self._forget(frame.entry_id)
         self.ring.extend(frames)
         self.head = frames[-1].seq
         self.write_all(_joined(frames))
+
+    def _forget(self, entry_id: int | None) -> None:
+        """Drop the ring's frames up to the newest one of ``entry_id`` (they carry its old
+        text). The ring stays a consecutive run ending at :attr:`head`; replays of what it no
+        longer holds come from the log, which carries the entry as it is now."""
+        ring = self.ring
+        for index in range(len(ring) - 1, -1, -1):
+            if ring[index].entry_id == entry_id:
+                for _ in range(index + 1):
+                    ring.popleft()
+                return
 
     def heartbeat(self) -> None:
         self.write_all(HEARTBEAT)
@@ -322,6 +370,7 @@ class Hub:
             reason = "ahead of the log" if after > blog.head else "too far behind"
             sink.write(self.source.reset_frame(blog_id, blog.head, reason).data)
             after = blog.head
+        read = REPLAY_READ_BATCH
         while not reader.is_closing():
             if reader.writing_paused():
                 await reader.drain()
@@ -332,10 +381,13 @@ class Hub:
                 blog.subscribers.add(sink)
                 reader.joined()
                 return True
-            if frames is None:  # older than the ring: read the log
+            if frames is None:  # older than the ring: read the log, a few events at a time
                 oldest = blog.ring[0].seq if blog.ring else blog.head + 1
                 frames = await self._run_sync(  # type: ignore[assignment]
-                    self.source.frames_after, blog_id, after, min(oldest - 1 - after, PULL_BATCH)
+                    self.source.frames_after,
+                    blog_id,
+                    after,
+                    min(oldest - 1 - after, read),
                 )
                 assert frames is not None
                 if not frames or frames[0].seq != after + 1:
@@ -343,8 +395,10 @@ class Hub:
                     sink.write(self.source.reset_frame(blog_id, blog.head, "events pruned").data)
                     after = blog.head
                     continue
-            sink.write(_joined(frames))
-            after = frames[-1].seq
+                read = _replay_read_count(frames)
+            # As the reader drains: what its full buffer stops is read again after it drained.
+            after = _write_paced(reader, frames)
+            del frames
         return False
 
     async def catch_up_one(self, blog: BlogHub) -> None:

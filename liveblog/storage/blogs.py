@@ -26,8 +26,16 @@ def _blog(row: RowMapping) -> Blog:
     )
 
 
-def by_slug(conn: Connection, slug: str) -> Blog | None:
-    row = conn.execute(select(blogs).where(blogs.c.slug == slug)).mappings().first()
+def by_slug(conn: Connection, slug: str, *, lock: bool = False) -> Blog | None:
+    """The blog with this slug. ``lock=True`` (in a write transaction) also takes the row's
+    write lock until the commit, before anything else of the blog is read, so that writers of
+    one blog take turns and each reads what the one before it committed: ``FOR NO KEY UPDATE``
+    on PostgreSQL, the same lock :func:`next_seq` takes. SQLAlchemy leaves the clause out on
+    SQLite, whose write transactions (``BEGIN IMMEDIATE``) hold the database lock already."""
+    query = select(blogs).where(blogs.c.slug == slug)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    row = conn.execute(query).mappings().first()
     return _blog(row) if row else None
 
 
@@ -65,3 +73,13 @@ def next_seq(conn: Connection, blog_id: int, now: datetime) -> int:
         .returning(blogs.c.last_seq)
     )
     return int(result.scalar_one())
+
+
+def site_version(conn: Connection) -> int:
+    """The version of everything the index page shows: the sum of every blog's ``last_seq``
+    plus the number of blogs. Every event raises one blog's ``last_seq``, so the number grows
+    with every commit of any process; one aggregate over the small blogs table."""
+    from sqlalchemy import func  # kept local: this function was added without touching imports
+
+    total = func.coalesce(func.sum(blogs.c.last_seq), 0) + func.count()
+    return int(conn.execute(select(total).select_from(blogs)).scalar_one())

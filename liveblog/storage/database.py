@@ -50,6 +50,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # Sessions in UTC whatever the server's or database's zone: psycopg converts a
+            # timestamptz into the session's zone, and a year-1 time in a zone west of UTC
+            # would not fit a Python datetime (stored times are UTC; the blog's zone applies
+            # only when a page shows them).
+            kwargs["connect_args"] = {"options": "-c timezone=UTC"}
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)

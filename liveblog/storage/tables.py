@@ -49,6 +49,19 @@ api_tokens = Table(
     # request find its token by an index lookup.
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The token's first characters (domain.tokens.SHOWN_PREFIX), which name it for
+    # `liveblog token revoke --prefix`; NULL for tokens made before migration 0004.
+    Column("prefix", String(16), nullable=True),
+)
+
+# One row (id 1) counting the revocations of API tokens. Revoking raises it in the same
+# transaction; each server process reads it at most once a second and forgets the tokens it
+# remembers when it has changed (liveblog.web.token_cache).
+token_revocations = Table(
+    "token_revocations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
 )
 
 blogs = Table(
@@ -100,4 +113,8 @@ events = Table(
     Column("type", String(32), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The entry an event is about (NULL for blog events): an edit or deletion rewrites the
+    # entry's earlier events (storage.events.supersede), found through this index.
+    Column("entry_id", IdType, nullable=True),
+    Index("ix_events_blog_id_entry_id", "blog_id", "entry_id"),
 )

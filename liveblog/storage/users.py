@@ -1,13 +1,15 @@
-"""Users and their API tokens (only a token's SHA-256 is stored)."""
+"""Users and their API tokens (only a token's SHA-256 and its first characters are stored)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, insert, select
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from liveblog.domain.models import Role, User
-from liveblog.storage.tables import api_tokens, users
+from liveblog.domain.tokens import StoredToken
+from liveblog.storage.tables import api_tokens, token_revocations, users
 
 
 def _user(row: RowMapping) -> User:
@@ -36,8 +38,50 @@ def insert_user(
     return _user(row)
 
 
-def insert_token(conn: Connection, user_id: int, token_hash: str, now: datetime) -> None:
-    conn.execute(insert(api_tokens).values(user_id=user_id, token_hash=token_hash, created_at=now))
+def insert_token(
+    conn: Connection, user_id: int, token_hash: str, prefix: str, now: datetime
+) -> None:
+    conn.execute(
+        insert(api_tokens).values(
+            user_id=user_id, token_hash=token_hash, prefix=prefix, created_at=now
+        )
+    )
+
+
+def tokens_of(conn: Connection, user_id: int) -> list[StoredToken]:
+    rows = conn.execute(
+        select(
+            api_tokens.c.id, api_tokens.c.token_hash, api_tokens.c.prefix, api_tokens.c.created_at
+        )
+        .where(api_tokens.c.user_id == user_id)
+        .order_by(api_tokens.c.id)
+    )
+    return [StoredToken(r.id, r.token_hash, r.prefix, r.created_at) for r in rows]
+
+
+def delete_tokens(conn: Connection, token_ids: Collection[int]) -> int:
+    """Delete these tokens and, if there were any, raise the revocation count that every
+    server process watches (:func:`revocation_generation`); how many were deleted."""
+    if not token_ids:
+        return 0
+    deleted = conn.execute(delete(api_tokens).where(api_tokens.c.id.in_(token_ids))).rowcount
+    if deleted:
+        raised = conn.execute(
+            update(token_revocations)
+            .where(token_revocations.c.id == 1)
+            .values(generation=token_revocations.c.generation + 1)
+        ).rowcount
+        if not raised:  # the row the migration puts there is gone (a truncated test database)
+            conn.execute(insert(token_revocations).values(id=1, generation=1))
+    return int(deleted)
+
+
+def revocation_generation(conn: Connection) -> int:
+    """How many times tokens were revoked: one primary-key read, cheap to ask every second."""
+    value = conn.execute(
+        select(token_revocations.c.generation).where(token_revocations.c.id == 1)
+    ).scalar_one_or_none()
+    return int(value or 0)
 
 
 def by_token_hash(conn: Connection, token_hash: str) -> User | None:

@@ -33,18 +33,29 @@ async def current_user(
             "send Authorization: Bearer <token>; create one with `liveblog token create`"
         )
     hashed = token_hash(credentials.credentials)
-    user = app.tokens.get(hashed)
+    tokens = app.tokens
+    if tokens.check_due():  # about once a second: were tokens revoked meanwhile?
+        started = tokens.clock()
+        tokens.saw(await run_in_threadpool(_generation, app), started)
+    user = tokens.get(hashed)
     if user is None:
-        user = await run_in_threadpool(_lookup, app, hashed)
+        started = tokens.clock()
+        user, generation = await run_in_threadpool(_lookup, app, hashed)
         if user is None:
             raise Unauthorized("the API token is not valid")
-        app.tokens.put(hashed, user)
+        tokens.put(hashed, user, generation, started)
     return user
 
 
-def _lookup(app: Services, hashed: str) -> User | None:
+def _generation(app: Services) -> int:
     with app.db.read() as conn:
-        return user_rows.by_token_hash(conn, hashed)
+        return user_rows.revocation_generation(conn)
+
+
+def _lookup(app: Services, hashed: str) -> tuple[User | None, int]:
+    """The token's user and the revocation generation, from one snapshot."""
+    with app.db.read() as conn:
+        return user_rows.by_token_hash(conn, hashed), user_rows.revocation_generation(conn)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

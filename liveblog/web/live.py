@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from liveblog.actions import Committed
 from liveblog.domain.rules import SLUG_PATTERN
 from liveblog.pubsub.broker import Broker, WakeUp
-from liveblog.pubsub.hub import Frame, Hub
+from liveblog.pubsub.hub import Frame, Hub, Sink
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
+from liveblog.web.connection_limits import (
+    StreamsPerAddress,
+    address_key,
+    raw_problem,
+    refuse,
+    too_many_streams,
+)
 from liveblog.web.live_frames import LogFrames
 from liveblog.web.problems import problem
 from liveblog.web.sse import (
@@ -45,6 +53,7 @@ class Live:
         self._blog_ids: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self.streams_per_address = StreamsPerAddress()
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -102,39 +111,56 @@ class Live:
             self._blog_ids[slug] = found
         return found
 
-    async def open_transport(self, stream: StreamProtocol, slug: str, scope: Scope) -> bool:
-        """Serve an event stream on a handed-over connection; ``True`` once registered."""
+    async def open_transport(
+        self, stream: StreamProtocol, slug: str, scope: Scope, max_per_address: int = 0
+    ) -> bool:
+        """Serve an event stream on a handed-over connection; ``True`` once registered.
+        ``max_per_address``: most open streams of the client's address (0: no limit).
+
+        No ASGI server stands behind this connection any more, so a failure here (the database
+        unreachable during the replay, say) must close it: the reader reconnects and resumes,
+        instead of waiting on a silent, unregistered stream."""
+        try:
+            return await self._open_transport(stream, slug, scope, max_per_address)
+        except Exception:
+            log.exception("opening an event stream for %r failed; closing it", slug)
+            stream.transport.abort()
+            return False
+
+    async def _open_transport(
+        self, stream: StreamProtocol, slug: str, scope: Scope, max_per_address: int
+    ) -> bool:
         blog_id = await self.blog_id(slug)
         transport = stream.transport
         if blog_id is None:
-            not_found = problem(404, f"no blog with the slug {slug!r}")
-            head = [
-                b"HTTP/1.1 404 Not Found",
-                b"content-type: application/problem+json",
-                b"content-length: " + str(len(not_found.body)).encode(),
-                b"connection: close",
-            ]
-            transport.write(b"\r\n".join(head) + b"\r\n\r\n" + bytes(not_found.body))
-            transport.close()
+            refuse(transport, raw_problem(404, f"no blog with the slug {slug!r}"))
             return False
         after, valid = _position(scope)
         if transport.is_closing():
             return False
-        hub = self.hub
-        stream.on_lost = lambda sink: hub.unsubscribe(blog_id, sink)
+        address = self._admit(scope, max_per_address)
+        if address is False:
+            refuse(transport, raw_problem(429, *too_many_streams(max_per_address)))
+            return False
+        stream.on_lost = _Leave(self, blog_id, address)
         transport.write(response_head() + PREAMBLE)
-        return await hub.subscribe(blog_id, stream, after, unusable=not valid)
+        return await self.hub.subscribe(blog_id, stream, after, unusable=not valid)
 
-    async def stream(self, request: Request, slug: str) -> Response:
+    async def stream(self, request: Request, slug: str, max_per_address: int = 0) -> Response:
         """The same stream through plain ASGI (one coroutine per reader)."""
         blog_id = await self.blog_id(slug)
         if blog_id is None:
             return problem(404, f"no blog with the slug {slug!r}")
         after, valid = _position(request.scope)
+        address = self._admit(request.scope, max_per_address)
+        if address is False:
+            detail, headers = too_many_streams(max_per_address)
+            return problem(429, detail, headers=headers)
         subscriber = QueueSubscriber()
         subscriber.write(PREAMBLE)
         hub = self.hub
-        subscriber.on_lost = lambda sink: hub.unsubscribe(blog_id, sink)
+        leave = _Leave(self, blog_id, address)
+        subscriber.on_lost = leave
 
         async def frames() -> Any:
             # The replay runs beside the loop below, which drains what it writes.
@@ -153,7 +179,53 @@ class Live:
                 hub.unsubscribe(blog_id, subscriber)
 
         headers = {k: v for k, v in HEADERS if k != "connection"}
-        return StreamingResponse(frames(), headers=headers, media_type=None)
+        return _CountedStream(frames(), leave, headers=headers, media_type=None)
+
+    def _admit(self, scope: Scope, limit: int) -> str | Literal[False] | None:
+        """Count a new stream of the client's address: the key it is counted under (``None``:
+        not counted, no limit or no address), or ``False`` if the address has ``limit``."""
+        client = scope.get("client")
+        if limit <= 0 or not client:
+            return None
+        key = address_key(client[0])
+        return key if self.streams_per_address.acquire(key, limit) else False
+
+
+class _Leave:
+    """A stream's end (its ``on_lost``, called once): unsubscribe its sink, and give back its
+    address's slot. Three slots: smaller than a closure, which matters with 10,000 readers."""
+
+    __slots__ = ("address", "blog_id", "live")
+
+    def __init__(self, live: Live, blog_id: int, address: str | None) -> None:
+        self.live = live
+        self.blog_id = blog_id
+        self.address = address
+
+    def __call__(self, sink: Sink) -> None:
+        self.live.hub.unsubscribe(self.blog_id, sink)
+        self.give_back()
+
+    def give_back(self) -> None:
+        """Give back the address's slot (once, however often called)."""
+        address, self.address = self.address, None
+        if address is not None:
+            self.live.streams_per_address.release(address)
+
+
+class _CountedStream(StreamingResponse):
+    """The ASGI stream, which gives back its address's slot however it ends (also when the
+    client leaves before its body has begun, so the generator never runs)."""
+
+    def __init__(self, content: Any, leave: _Leave, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.leave = leave
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.leave.give_back()
 
 
 def _close_unless_joined(join: asyncio.Future[bool], subscriber: QueueSubscriber) -> None:
@@ -169,8 +241,7 @@ def _position(scope: Scope) -> tuple[int | None, bool]:
         if name == b"last-event-id":
             return parse_last_event_id(value.decode("latin-1"))
     query = scope.get("query_string", b"").decode("latin-1")
-    for part in query.split("&"):
-        key, _, value = part.partition("=")
+    for key, value in parse_qsl(query, keep_blank_values=True, encoding="latin-1"):
         if key == "last_event_id":
             return parse_last_event_id(value)
     return None, True

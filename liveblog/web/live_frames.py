@@ -1,9 +1,16 @@
 """Turns the event log into SSE frames and polling JSON: each event is encoded once, with the
 entry's rendered ``<article>`` and the page header as it is after the event, so a reader's page
-never has to fetch anything to apply it."""
+never has to fetch anything to apply it.
+
+Each event is encoded on its own: one that cannot be (a row no version of this code could
+show) is logged and replaced by a placeholder with its number, so the numbers readers get stay
+consecutive and the events after it still arrive. The placeholder is an SSE comment with the
+event's ``id:`` (browsers then resume after it) and ``{"seq": N, "type": "skipped"}`` in polls.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -19,6 +26,10 @@ from liveblog.storage.tables import blogs
 from liveblog.web import pages
 from liveblog.web.sse import encode
 
+log = logging.getLogger("liveblog.live")
+
+SKIPPED = "skipped"
+"""The ``type`` of a placeholder for an event that could not be encoded."""
 _ENTRY_EVENTS = frozenset(
     {
         EventType.ENTRY_CREATED,
@@ -60,11 +71,41 @@ def read_events(conn: Connection, blog: Blog, after: int, limit: int) -> list[di
 
 
 def describe(conn: Connection, blog: Blog, events: Sequence[Event]) -> list[dict[str, Any]]:
-    """``events`` as reader JSON; the header is computed once for the batch."""
+    """``events`` as reader JSON; the header is computed once for the batch. An event that
+    cannot be described becomes ``{"seq": N, "type": "skipped"}``."""
     if not events:
         return []
     header = pages.header_for(conn, blog)
-    return [event_data(blog, header, e, blog.last_seq) for e in events]
+    described = []
+    for event in events:
+        try:
+            described.append(event_data(blog, header, event, blog.last_seq))
+        except Exception:
+            _log_skipped(blog.id, event.seq)
+            described.append({"seq": event.seq, "type": SKIPPED})
+    return described
+
+
+def skipped_frame(seq: int) -> Frame:
+    """The placeholder for event ``seq``: no message, but readers' Last-Event-ID moves past it."""
+    return Frame(seq, f"id: {seq}\n: event {seq} could not be encoded\n\n".encode())
+
+
+def frame(blog: Blog, header: pages.Header, event: Event) -> Frame:
+    """One event as an SSE frame, or its placeholder if it cannot be encoded."""
+    try:
+        data = event_data(blog, header, event, blog.last_seq)
+        encoded = encode(event.seq, event.type.value, data)
+        entry = event.payload.get("entry")
+        entry_id = entry["id"] if entry is not None else None
+    except Exception:
+        _log_skipped(blog.id, event.seq)
+        return skipped_frame(event.seq)
+    return Frame(event.seq, encoded, entry_id, event.type in event_log.SUPERSEDING)
+
+
+def _log_skipped(blog_id: int, seq: int) -> None:
+    log.exception("event %s of blog %s cannot be encoded; readers skip it", seq, blog_id)
 
 
 EventPicker = Callable[[Connection], Sequence[Event]]
@@ -90,8 +131,11 @@ class LogFrames:
             blog = blog_rows.by_id(conn, blog_id)
             if blog is None:
                 return []
-            described = describe(conn, blog, events_of(conn))
-        return [Frame(d["seq"], encode(d["seq"], d["type"], d)) for d in described]
+            events = events_of(conn)
+            if not events:
+                return []
+            header = pages.header_for(conn, blog)
+        return [frame(blog, header, e) for e in events]
 
     def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
         with self.db.read() as conn:

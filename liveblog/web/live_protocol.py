@@ -1,6 +1,9 @@
-"""uvicorn's httptools protocol, taught to hand event streams to the hub.
+"""uvicorn's httptools protocol with liveblog's connection limits, and taught to hand event
+streams to the hub.
 
-A ``GET /live/{slug}/events`` request never becomes an ASGI task: once its headers are parsed,
+:class:`LimitedHttpToolsProtocol` enforces the limits of :mod:`liveblog.web.connection_limits`
+(request head size and time, open connections). :class:`LiveHttpToolsProtocol` adds the hand-over:
+a ``GET /live/{slug}/events`` request never becomes an ASGI task: once its headers are parsed,
 the connection's transport gets a small :class:`~liveblog.web.sse.StreamProtocol` instead of this
 one, and :class:`liveblog.web.live.Live` writes the response head and any replay and registers
 the transport with the blog's hub. After that the connection holds no task, no coroutine and no
@@ -12,11 +15,17 @@ ASGI route in :mod:`liveblog.web.reader_live` serves the stream instead.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
+import httptools
+import uvicorn
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.server import ServerState
 
+from liveblog.web.connection_limits import HeadGuard, head_size, head_too_large, limits_of, refuse
 from liveblog.web.live import Live
 from liveblog.web.sse import StreamProtocol
 
@@ -24,7 +33,88 @@ STATE_KEY = "liveblog.live"
 STREAM_PATH = re.compile(r"^/live/([a-z0-9-]{1,64})/events$")
 
 
-class LiveHttpToolsProtocol(HttpToolsProtocol):
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback to stop parsing a request head that is too large."""
+
+
+class LimitedHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
+    """uvicorn's httptools protocol with liveblog's connection limits.
+
+    Head size: the bytes of every chunk that arrives while a request head is incomplete are
+    counted (so a head sent slowly, or one endless header that httptools buffers itself, is
+    refused within one chunk of the limit); a head that completes within a chunk larger than the
+    limit is measured exactly once parsed. Nothing of this runs per header, and a request
+    whose head arrives in one small chunk costs two comparisons."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.limits = limits_of(config)
+        self._awaiting_head = True
+        """The next bytes belong to a request head (not to a request body)."""
+        self._head_bytes = 0
+        self._head_too_large = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if self._over_capacity(transport):
+            return
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's, with the head's size counted and checked, and its timer re-armed when a
+        request head begins on a kept-alive connection."""
+        if self._awaiting_head:
+            self._head_bytes += len(data)
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            if self._head_too_large:
+                refuse(self.transport, head_too_large(self.limits))
+                return
+            msg = "Invalid HTTP request received."
+            self.logger.warning(msg)
+            self.send_400_response(msg)
+            return
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        if self._awaiting_head:  # a head is incomplete (also one pipelined behind a request)
+            if self._head_bytes > self.limits.max_header_bytes:
+                refuse(self.transport, head_too_large(self.limits))
+            elif self.cycle is None or self.cycle.response_complete:
+                self._arm_head_timer()  # not while an answer is under way
+
+    def on_headers_complete(self) -> None:
+        self._disarm_head_timer()
+        self._awaiting_head = False
+        if self._head_bytes > self.limits.max_header_bytes and (
+            head_size(self.url, self.headers) > self.limits.max_header_bytes
+        ):
+            self._head_too_large = True
+            raise _HeadTooLarge
+        self._head_bytes = 0
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._awaiting_head = True  # what follows is the next request
+        super().on_message_complete()
+
+
+class LiveHttpToolsProtocol(LimitedHttpToolsProtocol):
     """Use with ``uvicorn.run(..., http=LiveHttpToolsProtocol)``."""
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
@@ -45,6 +135,7 @@ class LiveHttpToolsProtocol(HttpToolsProtocol):
         request state, timers) is then freed."""
         transport = self.transport
         self._unset_keepalive_if_required()
+        self._disarm_head_timer()
         self.connections.discard(self)
         self.pipeline.clear()
         self.parser = None  # type: ignore[assignment]
@@ -55,4 +146,22 @@ class LiveHttpToolsProtocol(HttpToolsProtocol):
         stream = StreamProtocol(transport, self.connections)  # takes this one's place there
         transport.set_protocol(stream)
         transport.resume_reading()  # uvicorn may have paused it for pipelining
-        await live.open_transport(stream, slug, scope)
+        _as_proxied(self.app, scope)
+        await live.open_transport(stream, slug, scope, self.limits.max_streams_per_address)
+
+
+def _as_proxied(app: Any, scope: Any) -> None:
+    """Name the client in ``scope`` as uvicorn's ``ProxyHeadersMiddleware`` does for requests
+    that reach the app: the address in ``X-Forwarded-For`` if the peer is a trusted proxy
+    (``FORWARDED_ALLOW_IPS``; 127.0.0.1 and ::1 unless set)."""
+    if not isinstance(app, ProxyHeadersMiddleware):
+        return
+    client = scope.get("client")
+    if not client or client[0] not in app.trusted_hosts:
+        return
+    forwarded = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
+    if forwarded:
+        chain = b", ".join(forwarded).decode("latin-1")
+        host, port = app.trusted_hosts.get_trusted_client_address(chain)
+        if host:
+            scope["client"] = (host, port)

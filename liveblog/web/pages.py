@@ -52,7 +52,13 @@ from liveblog import render
 from liveblog.config import Settings
 from liveblog.domain.models import Blog, Entry
 from liveblog.domain.pagination import BadCursor, Cursor, Order
-from liveblog.domain.rules import LANGUAGES, MAX_ID, SLUG_PATTERN
+from liveblog.domain.rules import (
+    EARLIEST_PUBLISHED_AT,
+    LANGUAGES,
+    LATEST_PUBLISHED_AT,
+    MAX_ID,
+    SLUG_PATTERN,
+)
 from liveblog.domain.serialize import rfc3339
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import entries as entry_rows
@@ -388,7 +394,7 @@ def header_for(conn: Connection, blog: Blog) -> Header:
         language=blog.language,
         title=blog.title,
         headline=render.headline(blog.title, key_event.headline if key_event else None),
-        stand=render.stand(changed, blog.language, blog.timezone),
+        stand=render.stand(changed, blog.language, _zone_for(changed, blog.timezone)),
         stand_datetime=rfc3339(changed),
         stand_at=changed,
         teaser=[p for p in paragraphs if p],
@@ -402,8 +408,9 @@ def entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
     """An entry as the page shows it: the time alone on the dateline's day, else with date.
     Both forms go into the page, so live updates can re-apply the rule when the day moves on."""
     day = _iso_day(entry.published_at, blog.timezone)
-    short = render.entry_time(entry.published_at, blog.language, blog.timezone, with_date=False)
-    long = render.entry_time(entry.published_at, blog.language, blog.timezone, with_date=True)
+    zone = _zone_for(entry.published_at, blog.timezone)
+    short = render.entry_time(entry.published_at, blog.language, zone, with_date=False)
+    long = render.entry_time(entry.published_at, blog.language, zone, with_date=True)
     return EntryView(
         id=entry.id,
         anchor=f"entry-{entry.id}",
@@ -423,8 +430,21 @@ def entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
 
 
 def _iso_day(moment: datetime, timezone: str) -> str:
-    year, month, day = render.local_day(moment, timezone)
+    year, month, day = render.local_day(moment, _zone_for(moment, timezone))
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _zone_for(moment: datetime, timezone: str) -> str:
+    """The zone to show ``moment`` in: the blog's, or UTC when the blog's zone cannot show it.
+    Rows written before ``published_at`` had a range may hold the year 1, which is the year 0
+    (no date in Python) in America/New_York."""
+    if EARLIEST_PUBLISHED_AT <= moment < LATEST_PUBLISHED_AT:
+        return timezone  # the common case: two comparisons
+    try:
+        render.local_day(moment, timezone)
+    except (OverflowError, ValueError):
+        return "UTC"
+    return timezone
 
 
 def _view_links(slug: str, view: View, t: dict[str, str]) -> tuple[list[Link], list[Link]]:
@@ -541,7 +561,7 @@ def index_page(conn: Connection, settings: Settings) -> str:
                 "href": f"/live/{blog.slug}",
                 "title": blog.title,
                 "language": blog.language,
-                "stand": render.stand(changed, blog.language, blog.timezone),
+                "stand": render.stand(changed, blog.language, _zone_for(changed, blog.timezone)),
                 "datetime": rfc3339(changed),
             }
         )

@@ -21,4 +21,4 @@ router = APIRouter(include_in_schema=False)
 async def events(
     request: Request, slug: str, app: Annotated[Services, Depends(services)]
 ) -> Response:
-    return await app.live.stream(request, slug)
+    return await app.live.stream(request, slug, app.settings.max_streams_per_address)

@@ -1,5 +1,6 @@
 """How liveblog runs under uvicorn: uvloop and httptools where installed, with the protocol that
-hands event streams to the live hub (see :mod:`liveblog.web.live_protocol`)."""
+hands event streams to the live hub (see :mod:`liveblog.web.live_protocol`), and the connection
+limits of :mod:`liveblog.web.connection_limits` on whichever protocol runs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+
+from liveblog.config import Settings
+from liveblog.web.connection_limits import LimitedH11Protocol, Limits, LiveConfig
 
 
 def fastest_available() -> tuple[str, str | type[asyncio.Protocol]]:
@@ -27,8 +31,14 @@ def fastest_available() -> tuple[str, str | type[asyncio.Protocol]]:
     return loop, LiveHttpToolsProtocol
 
 
-def uvicorn_config(app: FastAPI, **options: Any) -> uvicorn.Config:
+def uvicorn_config(app: FastAPI, **options: Any) -> LiveConfig:
+    """uvicorn's configuration for ``app``, with the connection limits of its settings
+    (:mod:`liveblog.web.connection_limits`). Every HTTP protocol enforces them: ``http`` names
+    (``"httptools"``, ``"h11"``) are replaced by liveblog's limited subclasses."""
     loop, http = fastest_available()
+    services = getattr(app.state, "services", None)
+    settings = services.settings if services is not None else Settings()
+    limits = Limits.from_settings(settings)
     defaults: dict[str, Any] = {
         "loop": loop,
         "http": http,
@@ -36,8 +46,21 @@ def uvicorn_config(app: FastAPI, **options: Any) -> uvicorn.Config:
         "server_header": False,
         # Live readers hold connections open; do not wait for them forever on shutdown.
         "timeout_graceful_shutdown": 5,
+        "h11_max_incomplete_event_size": limits.max_header_bytes,
     }
-    return uvicorn.Config(app, **{**defaults, **options})
+    merged = {**defaults, **options}
+    merged["http"] = _limited(merged["http"])
+    return LiveConfig(app, limits=limits, **merged)
+
+
+def _limited(http: str | type[asyncio.Protocol]) -> str | type[asyncio.Protocol]:
+    if http == "h11":
+        return LimitedH11Protocol
+    if http == "httptools":
+        from liveblog.web.live_protocol import LimitedHttpToolsProtocol  # imports httptools
+
+        return LimitedHttpToolsProtocol
+    return http
 
 
 class LiveServer(uvicorn.Server):

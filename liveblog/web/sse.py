@@ -17,6 +17,10 @@ from typing import Any
 RETRY_MS = 3000
 MAX_BUFFER_BYTES = 256 * 1024
 """A reader whose unsent data passes this is disconnected; it resumes with Last-Event-ID."""
+REPLAY_BUFFER_BYTES = MAX_BUFFER_BYTES // 2
+"""While a reader is replayed, the replay waits once its unsent data passes this. The hub writes
+at most 64 KB (or one larger event) at a time, so a replay stays within ``MAX_BUFFER_BYTES``
+for events up to 128 KB, as live delivery does."""
 DRAIN_SECONDS = 60.0
 """A reader being replayed whose full buffer does not drain within this is disconnected."""
 
@@ -57,9 +61,10 @@ class StreamProtocol(asyncio.Protocol):
     transport's protocol from then on, holding five slots instead of an HTTP parser and its
     request state. The hub writes to the transport itself (:attr:`sink`).
 
-    Flow control: while the reader is replayed, a full send buffer pauses the replay until it
-    drains; once it is registered, a buffer above ``MAX_BUFFER_BYTES`` means the reader cannot
-    keep up, and it is dropped (it reconnects and resumes with ``Last-Event-ID``)."""
+    Flow control: while the reader is replayed, a send buffer above ``REPLAY_BUFFER_BYTES``
+    pauses the replay until it drains (or drops the reader after ``DRAIN_SECONDS``); once it is
+    registered, a buffer above ``MAX_BUFFER_BYTES`` means the reader cannot keep up, and it is
+    dropped (it reconnects and resumes with ``Last-Event-ID``)."""
 
     __slots__ = ("_drained", "connections", "live", "on_lost", "transport")
 
@@ -76,7 +81,7 @@ class StreamProtocol(asyncio.Protocol):
         """Called once when the connection ends (the hub's unsubscribe)."""
         self.live = False
         self._drained: asyncio.Future[None] | None = None
-        transport.set_write_buffer_limits(high=MAX_BUFFER_BYTES)
+        transport.set_write_buffer_limits(high=REPLAY_BUFFER_BYTES)
 
     # -- the hub's Reader ---------------------------------------------------------------------
 
@@ -99,6 +104,7 @@ class StreamProtocol(asyncio.Protocol):
 
     def joined(self) -> None:
         self.live = True
+        self.transport.set_write_buffer_limits(high=MAX_BUFFER_BYTES)
 
     def close(self) -> None:
         """End the stream now, though its buffer may be full (only called mid-replay)."""
@@ -144,12 +150,14 @@ class StreamProtocol(asyncio.Protocol):
 
 class QueueSubscriber:
     """A bounded queue drained by one ASGI coroutine (see :func:`liveblog.web.live.stream`),
-    with the same flow-control rules as :class:`StreamProtocol`."""
+    with the same flow-control rules as :class:`StreamProtocol`: a replay waits while more than
+    half of ``max_bytes`` is queued, a registered reader is dropped past ``max_bytes``."""
 
     def __init__(self, max_bytes: int = MAX_BUFFER_BYTES) -> None:
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.pending = 0
         self.max_bytes = max_bytes
+        self.replay_bytes = max_bytes // 2
         self.drain_seconds = DRAIN_SECONDS
         self.closed = False
         self.live = False
@@ -167,11 +175,11 @@ class QueueSubscriber:
             return
         self.pending += len(data)
         self.queue.put_nowait(data)
-        if self.pending > self.max_bytes:
-            if self.live:
+        if self.live:
+            if self.pending > self.max_bytes:
                 self.close()  # too slow: the stream ends after what is queued
-            else:
-                self._room.clear()
+        elif self.pending > self.replay_bytes:
+            self._room.clear()
 
     def close(self) -> None:
         if not self.closed:
@@ -201,6 +209,6 @@ class QueueSubscriber:
         data = await self.queue.get()
         if data is not None:
             self.pending -= len(data)
-            if self.pending <= self.max_bytes // 2:
+            if self.pending <= self.replay_bytes // 2:
                 self._room.set()
         return data

@@ -12,6 +12,7 @@ from liveblog.domain.models import User
 from liveblog.web.api.events import poll_key_for
 from tests.api.helpers import assert_problem
 from tests.conftest import FakeClock, Statements, application_not_entered
+from tests.live.page_model import ARTICLE, applied
 
 
 def _setup(app: FastAPI, admin: User, clock: FakeClock) -> Any:
@@ -148,3 +149,48 @@ def test_only_canonical_valid_polls_have_a_fast_path_key(
     path: str, query: bytes, key: tuple[str, str] | None
 ) -> None:
     assert poll_key_for(path, query) == key
+
+
+def test_edited_and_deleted_text_leaves_every_poll(
+    client: TestClient, app: FastAPI, admin: User, clock: FakeClock
+) -> None:
+    """Issue 9: a poll from 0 replayed an entry's original and edited text after it was deleted.
+    Now it carries the tombstone only, and applying it still gives what a fresh page shows."""
+    actions = app.state.services.actions
+    actions.create_blog(admin, slug="storm", title="Sturm")
+    old_page = client.get("/live/storm").text  # version 1: before any entry
+    clock.advance(minutes=1)
+    kept = actions.create_entry(admin, "storm", body="Erste Fassung bleibt nicht.", headline="Alt")
+    doomed = actions.create_entry(
+        admin, "storm", body="Rufschädigende Behauptung.", headline="Geheimer Name"
+    )
+    url = "/api/v1/blogs/storm/events?after=0"
+    before = client.get(url)
+    assert "Rufschädigende Behauptung" in before.text  # cached under this version
+    clock.advance(minutes=1)
+    changes = {"body": "Immer noch rufschädigend.", "headline": "Anderer Name"}
+    actions.update_entry(admin, "storm", doomed.id, changes, if_match=1)
+    actions.update_entry(admin, "storm", kept.id, {"body": "Zweite Fassung."}, if_match=1)
+    actions.update_entry(admin, "storm", kept.id, {"pinned": True}, if_match=2)
+    actions.delete_entry(admin, "storm", doomed.id, if_match=2)
+    for query in ("after=0", "after=0&limit=500", "limit=3&after=2"):
+        text = client.get(f"/api/v1/blogs/storm/events?{query}").text
+        for gone in ("Rufschädigend", "rufschädigend", "Geheimer Name", "Anderer Name"):
+            assert gone not in text, (query, gone)
+        assert "Erste Fassung" not in text
+    events = client.get(url).json()["events"]
+    assert [(e["seq"], e["type"]) for e in events] == [
+        (1, "blog.created"),
+        (2, "entry.created"),
+        (3, "entry.deleted"),
+        (4, "entry.deleted"),
+        (5, "entry.updated"),
+        (6, "entry.pinned"),
+        (7, "entry.deleted"),
+    ]
+    assert events[2]["entry"] == events[6]["entry"]
+    assert set(events[2]["entry"]) == {"id", "version", "deleted_at"}
+    # A page from before every entry, brought up to date by the poll, is the fresh page.
+    assert ARTICLE.findall(old_page) == []
+    assert applied(events) == ARTICLE.findall(client.get("/live/storm").text)
+    assert f'id="entry-{kept.id}"' in applied(events)[0]

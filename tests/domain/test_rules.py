@@ -73,3 +73,40 @@ def test_collector_raises_every_error_at_once() -> None:
     with pytest.raises(InvalidInput) as caught:
         errors.raise_if_any()
     assert [e.field for e in caught.value.errors] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # no UTC date: year 0
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),  # year 10000
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(1970, 1, 1, 0, 59, 59, tzinfo=timezone(timedelta(hours=1))),
+        datetime(2100, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_published_at_outside_the_documented_range_is_refused(value: datetime) -> None:
+    errors = rules.Collector()
+    far_future = datetime(9999, 1, 1, tzinfo=UTC)  # only the range applies
+    rules.published_at(errors, value, far_future)
+    assert [e.field for e in errors.errors] == ["published_at"]
+    assert "1970-01-01T00:00:00+00:00" in errors.errors[0].message
+    assert "2100-01-01T00:00:00+00:00" in errors.errors[0].message
+
+
+def test_published_at_range_bounds() -> None:
+    errors = rules.Collector()
+    far_future = datetime(9999, 1, 1, tzinfo=UTC)
+    assert rules.published_at(errors, rules.EARLIEST_PUBLISHED_AT, far_future) == datetime(
+        1970, 1, 1, tzinfo=UTC
+    )
+    last = datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    assert rules.published_at(errors, last, far_future) == last
+    assert errors.errors == []
+    assert datetime(2100, 1, 1, tzinfo=UTC) == rules.LATEST_PUBLISHED_AT
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory"])
+def test_time_zones_without_a_stable_meaning_are_refused(zone: str) -> None:
+    assert _check(rules.timezone, zone) == ["timezone"]

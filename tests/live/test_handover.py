@@ -148,3 +148,29 @@ def test_shutdown_ends_a_replay_stalled_on_a_full_buffer_at_once(handed_over: Se
         assert time.monotonic() - started < 4
     finally:
         client.close()
+
+
+def test_a_replay_that_fails_closes_the_handed_over_connection(
+    handed_over: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ASGI server waits on a handed-over stream: if its replay fails (the database is
+    gone, say), the connection must be closed, so the reader reconnects instead of waiting on a
+    stream that will never carry anything."""
+    served = handed_over
+    served.actions.create_blog(served.admin, slug="storm", title="Storm")
+    for number in range(3):
+        served.actions.create_entry(served.admin, "storm", body=f"Meldung {number}")
+    source = served.app.state.services.live.hub.source
+
+    def unreachable(*args: object, **kwargs: object) -> list[object]:
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr(source, "frames_after", unreachable)
+    client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
+    try:
+        assert client.status == 200
+        with pytest.raises(ConnectionError):
+            client.messages(1, timeout=5)
+    finally:
+        client.close()
+    assert served.app.state.services.live.hub.subscriber_count == 0

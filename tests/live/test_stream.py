@@ -230,3 +230,20 @@ def test_events_in_the_log_match_the_stream(served: Served) -> None:
         assert [(m.id, m.event) for m in got] == [(e.seq, e.type.value) for e in log]
     finally:
         client.close()
+
+
+def test_last_event_id_in_the_query_is_url_decoded(served: Served) -> None:
+    _blog(served)
+    for i in range(4):
+        served.actions.create_entry(served.admin, "storm", body=f"n{i}")
+    # %33 is "3", and the name may be encoded too; "+" is a space around the number.
+    for query in ("last_event_id=%33", "last%5Fevent%5Fid=3", "x=1&last_event_id=+3+"):
+        client = served.connect(f"/live/storm/events?{query}")
+        try:
+            replayed = client.messages(2)
+            assert [(m.id, m.event) for m in replayed] == [
+                (4, "entry.created"),
+                (5, "entry.created"),
+            ]
+        finally:
+            client.close()

@@ -6,18 +6,21 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import make_url
 
 from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import is_current, upgrade
-from liveblog.storage.tables import metadata
+from liveblog.storage.tables import blogs, events, metadata
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 
 
@@ -65,6 +68,106 @@ def test_servers_starting_together_migrate_a_fresh_database_once(kind: str, tmp_
         # against another process's commit): try several fresh files.
         for attempt in range(5):
             _migrate_at_once(f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_HINT)
+    name = f"liveblog_migrate_{uuid.uuid4().hex[:10]}"
+    server = make_url(normalise_url(POSTGRES_URL))
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _entry(entry_id: int, version: int, body: str) -> dict[str, Any]:
+    return {
+        "entry": {
+            "id": entry_id,
+            "version": version,
+            "headline": f"Headline {body}",
+            "body": body,
+            "body_html": f"<p>{body}</p>",
+            "key_event": False,
+            "pinned": False,
+            "source": None,
+            "published_at": "2023-10-12T03:15:00+00:00",
+            "updated_at": "2023-10-12T03:15:00+00:00",
+        }
+    }
+
+
+def test_0003_numbers_events_by_entry_and_removes_old_and_deleted_text(fresh_url: str) -> None:
+    """A log written before 0003 still holds edited and deleted text; 0003 rewrites it as the
+    application does from then on, and fills ``entry_id``."""
+    db = Database(fresh_url)
+    try:
+        upgrade(db, "0002")
+        now = datetime(2023, 10, 12, 3, 15, tzinfo=UTC)
+        tombstone = {"entry": {"id": 1, "version": 3, "deleted_at": "2023-10-12T04:00:00+00:00"}}
+        log: list[tuple[str, dict[str, Any]]] = [
+            ("blog.created", {"blog": {"slug": "old"}}),
+            ("entry.created", _entry(1, 1, "Libellous first draft")),
+            ("entry.created", _entry(2, 1, "Tpyo")),
+            ("entry.updated", _entry(1, 2, "Libellous second draft")),
+            ("entry.updated", _entry(2, 2, "Typo fixed")),
+            ("entry.deleted", tombstone),
+            ("entry.created", _entry(3, 1, "Untouched")),
+            ("blog.updated", {"blog": {"slug": "old"}}),
+        ]
+        with db.write() as conn:
+            conn.execute(
+                insert(blogs).values(
+                    id=1,
+                    slug="old",
+                    title="Old",
+                    summary="",
+                    language="en",
+                    timezone="UTC",
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                    last_seq=len(log),
+                )
+            )
+            for seq, (type_, payload) in enumerate(log, start=1):
+                conn.execute(
+                    insert(events).values(
+                        blog_id=1, seq=seq, type=type_, payload=payload, created_at=now
+                    )
+                )
+        upgrade(db)
+        with db.read() as conn:
+            rows = conn.execute(
+                select(events.c.seq, events.c.type, events.c.payload, events.c.entry_id).order_by(
+                    events.c.seq
+                )
+            ).all()
+    finally:
+        db.dispose()
+    assert [(r.seq, r.entry_id) for r in rows] == [
+        (1, None), (2, 1), (3, 2), (4, 1), (5, 2), (6, 1), (7, 3), (8, None),
+    ]  # fmt: skip
+    assert [(r.type, r.payload) for r in rows if r.entry_id == 1] == [
+        ("entry.deleted", tombstone)
+    ] * 3
+    assert [(r.type, r.payload) for r in rows if r.entry_id == 2] == [
+        ("entry.created", _entry(2, 2, "Typo fixed")),
+        ("entry.updated", _entry(2, 2, "Typo fixed")),
+    ]
+    assert rows[6].payload == _entry(3, 1, "Untouched")
+    assert "Libellous" not in repr(rows)
+    assert "Tpyo" not in repr(rows)
 
 
 def _migrate_at_once(url: str) -> None:

@@ -1,16 +1,18 @@
 """``/api/v1/blogs/{slug}/entries``: post, list, read, edit and delete entries.
 
-Edits and deletes need ``If-Match`` with the entry's ETag, so two editors never overwrite each
-other silently: a stale tag gets 412 with the current version, a missing one 428.
+Edits and deletes need ``If-Match`` with the entry's ETag (or ``*``), so two editors never
+overwrite each other silently: a stale tag gets 412 with the current version, a missing one 428.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from starlette.responses import JSONResponse
 
+from liveblog.actions import ANY_VERSION, IfMatch
 from liveblog.domain.errors import FieldError, Gone, InvalidInput, NotFound
 from liveblog.domain.models import Entry
 from liveblog.domain.pagination import BadCursor, Cursor, Order
@@ -26,6 +28,13 @@ from liveblog.web.services import Services, services
 router = APIRouter(tags=["entries"])
 App = Annotated[Services, Depends(services)]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        description='The entry\'s ETag, e.g. `"1-3"`, several (any may match) or `*` '
+        "(any current version). Weak tags never match."
+    ),
+]
 _VERSIONED: dict[int | str, dict[str, Any]] = {
     **_PROBLEMS,
     **{c: _PROBLEMS[422] for c in (410, 412, 428)},
@@ -36,17 +45,26 @@ def etag(entry: Entry) -> str:
     return f'"{entry.id}-{entry.version}"'
 
 
-def parse_if_match(header: str | None, entry_id: int) -> int | None:
-    """The version an ``If-Match`` names for this entry; ``None`` when the header is missing.
-    A tag for another entry or of another form can never match (version 0)."""
+# A strong entity tag as :func:`etag` writes it, ASCII digits only ("-01" is not "-1": tags
+# compare as strings). An entry's version is an INTEGER column: at most ten digits.
+_OWN_TAG = re.compile(r'"(?P<entry>[1-9][0-9]*)-(?P<version>[1-9][0-9]{0,9})"')
+
+
+def parse_if_match(header: str | None, entry_id: int) -> IfMatch:
+    """What an ``If-Match`` asks for (RFC 9110, section 13.1.1): ``None`` when the header is
+    missing or empty; :data:`ANY_VERSION` for ``*`` (any current version); else the versions of
+    this entry that its strong tags name, compared strongly. A weak tag (``W/"1-2"``), a tag of
+    another entry and anything that is not a tag name no version, so they never match (412)."""
     if header is None or not header.strip():
         return None
+    if header.strip() == ANY_VERSION:
+        return ANY_VERSION
+    versions = set()
     for candidate in header.split(","):
-        tag = candidate.strip().removeprefix("W/").strip('"')
-        name, _, version = tag.partition("-")
-        if name == str(entry_id) and version.isdigit():
-            return int(version)
-    return 0
+        tag = _OWN_TAG.fullmatch(candidate.strip())
+        if tag is not None and tag["entry"] == str(entry_id):
+            versions.add(int(tag["version"]))
+    return frozenset(versions)
 
 
 def _entry_response(entry: Entry, status: int = 200) -> JSONResponse:
@@ -126,7 +144,7 @@ def patch_entry(
     payload: EntryPatch,
     user: CurrentUser,
     app: App,
-    if_match: Annotated[str | None, Header(description="The entry's ETag.")] = None,
+    if_match: IfMatchHeader = None,
 ) -> JSONResponse:
     """Edit fields of an entry; ``null`` clears ``headline`` or ``source``."""
     changes = payload.model_dump(exclude_unset=True)
@@ -150,7 +168,7 @@ def delete_entry(
     entry_id: EntryId,
     user: CurrentUser,
     app: App,
-    if_match: Annotated[str | None, Header(description="The entry's ETag.")] = None,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Delete an entry: it leaves a tombstone and an ``entry.deleted`` event."""
     app.actions.delete_entry(user, slug, entry_id, if_match=parse_if_match(if_match, entry_id))

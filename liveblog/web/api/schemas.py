@@ -66,7 +66,12 @@ class EntryCreate(BaseModel):
         None, max_length=rules.MAX_SOURCE, examples=["according to news agencies"]
     )
     published_at: AwareDatetime | None = Field(
-        None, description="RFC 3339 with offset; past times allowed (imports), future rejected."
+        None,
+        description=(
+            "RFC 3339 with offset; past times allowed (imports), future rejected; from "
+            f"{rules.EARLIEST_PUBLISHED_AT:%Y-%m-%d} up to, not including, "
+            f"{rules.LATEST_PUBLISHED_AT:%Y-%m-%d} (UTC)."
+        ),
     )
 
 

@@ -1,0 +1,34 @@
+"""The only code that writes. Each action validates, writes its rows and their event in one
+transaction, and tells the commit listeners (the page cache, the broker) after the commit.
+
+Zulip's event queue is the model: writers go through actions only, events are sent on commit,
+and a listener that misses a notification loses nothing because the event log is authoritative.
+"""
+
+from __future__ import annotations
+
+from liveblog.actions.base import Clock, CommitListener, Committed, utc_now
+from liveblog.actions.blogs import BLOG_FIELDS, BlogActions
+from liveblog.actions.entries import ANY_VERSION, ENTRY_FIELDS, EntryActions, IfMatch
+from liveblog.actions.users import MIN_PASSWORD, UserActions
+from liveblog.domain.errors import InvalidInput
+
+
+class Actions(BlogActions, EntryActions, UserActions):
+    """Every write of the application, one module per aggregate (:mod:`.blogs`,
+    :mod:`.entries`, :mod:`.users`). Stateless apart from its database, clock and listeners."""
+
+
+__all__ = [
+    "ANY_VERSION",
+    "BLOG_FIELDS",
+    "ENTRY_FIELDS",
+    "MIN_PASSWORD",
+    "Actions",
+    "Clock",
+    "CommitListener",
+    "Committed",
+    "IfMatch",
+    "InvalidInput",
+    "utc_now",
+]

@@ -1,0 +1,135 @@
+"""Actions on blogs: create one, change its fields, close and reopen it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from liveblog.actions.base import ActionsBase, blog_or_404, must, require_admin, string
+from liveblog.domain import rules
+from liveblog.domain.errors import (
+    Conflict,
+)
+from liveblog.domain.models import Blog, BlogStatus, Event, EventType, User
+from liveblog.domain.serialize import blog_payload
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import events as event_log
+
+BLOG_FIELDS = ("title", "summary", "language", "timezone", "status")
+
+
+class BlogActions(ActionsBase):
+    def create_blog(
+        self,
+        actor: User,
+        *,
+        slug: str,
+        title: str,
+        summary: str | None = None,
+        language: str = "de",
+        timezone: str = "Europe/Berlin",
+    ) -> Blog:
+        require_admin(actor, "create blogs")
+        errors = rules.Collector()
+        slug = rules.slug(errors, slug)
+        clean_title = rules.text(
+            errors, "title", title, max_len=rules.MAX_TITLE, required=True, multiline=False
+        )
+        clean_summary = rules.text(
+            errors,
+            "summary",
+            summary or "",
+            max_len=rules.MAX_SUMMARY,
+            required=False,
+            multiline=True,
+        )
+        rules.language(errors, language)
+        rules.timezone(errors, timezone)
+        errors.raise_if_any()
+        now = self.clock()
+        try:
+            with self.db.write() as conn:
+                if blog_rows.by_slug(conn, slug) is not None:
+                    raise Conflict(f"a blog with the slug {slug!r} already exists")
+                blog_id = blog_rows.insert_blog(
+                    conn,
+                    {
+                        "slug": slug,
+                        "title": clean_title,
+                        "summary": clean_summary or "",
+                        "language": language,
+                        "timezone": timezone,
+                        "status": BlogStatus.OPEN.value,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+                event = self._blog_event(conn, blog_id, EventType.BLOG_CREATED, now)
+                blog = must(blog_rows.by_id(conn, blog_id))
+        except IntegrityError as exc:  # two creators raced past the check above
+            raise Conflict(f"a blog with the slug {slug!r} already exists") from exc
+        self._notify(blog, [event])
+        return blog
+
+    def update_blog(self, actor: User, slug: str, changes: dict[str, Any]) -> Blog:
+        require_admin(actor, "change blogs")
+        errors = rules.Collector()
+        rules.unknown_fields(errors, changes, BLOG_FIELDS)
+        values: dict[str, Any] = {}
+        if "title" in changes:
+            values["title"] = rules.text(
+                errors,
+                "title",
+                string(errors, "title", changes["title"]),
+                max_len=rules.MAX_TITLE,
+                required=True,
+                multiline=False,
+            )
+        if "summary" in changes:
+            values["summary"] = (
+                rules.text(
+                    errors,
+                    "summary",
+                    string(errors, "summary", changes["summary"] or ""),
+                    max_len=rules.MAX_SUMMARY,
+                    required=False,
+                    multiline=True,
+                )
+                or ""
+            )
+        if "language" in changes:
+            values["language"] = rules.language(
+                errors, string(errors, "language", changes["language"])
+            )
+        if "timezone" in changes:
+            values["timezone"] = rules.timezone(
+                errors, string(errors, "timezone", changes["timezone"])
+            )
+        if "status" in changes:
+            status = changes["status"]
+            if status not in (BlogStatus.OPEN.value, BlogStatus.CLOSED.value):
+                errors.add("status", "must be 'open' or 'closed'")
+            values["status"] = status
+        errors.raise_if_any()
+        now = self.clock()
+        with self.db.write() as conn:
+            blog = blog_or_404(conn, slug)
+            values = {k: v for k, v in values.items() if getattr(blog, k) != v}
+            if not values:
+                return blog
+            blog_rows.update_blog(conn, blog.id, values)
+            closing = values.get("status") == BlogStatus.CLOSED.value
+            type_ = EventType.BLOG_CLOSED if closing else EventType.BLOG_UPDATED
+            event = self._blog_event(conn, blog.id, type_, now)
+            blog = must(blog_rows.by_id(conn, blog.id))
+        self._notify(blog, [event])
+        return blog
+
+    def _blog_event(self, conn: Connection, blog_id: int, type_: EventType, now: datetime) -> Event:
+        seq = blog_rows.next_seq(conn, blog_id, now)
+        # The payload is the blog as it is after this event, its version (= seq) included.
+        payload = {"blog": blog_payload(must(blog_rows.by_id(conn, blog_id)))}
+        return event_log.record(conn, blog_id, seq, type_, payload, now)
