@@ -2,6 +2,13 @@
 
 Markdown is parsed by markdown-it-py with raw HTML disabled, then cleaned by nh3 to an allowlist,
 so nothing an editor types can run script in a reader's browser.
+
+The work is bounded too: to find where a link or image label ends, markdown-it looks ahead token
+by token, and nested brackets repeat that look-ahead (``![`` 10,000 times cost 800,000 steps and
+most of a second). :class:`_BoundedInline` allows one look-ahead step per character of the body
+plus :data:`LOOK_AHEAD_BASE`; past that, labels are not looked for any more and the rest shows
+as text. Real entries take a small fraction of it (links cost about one step per character of
+their text), so they render as before.
 """
 
 from __future__ import annotations
@@ -14,9 +21,32 @@ import nh3
 from babel import Locale
 from babel.dates import format_datetime
 from markdown_it import MarkdownIt
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline import StateInline
+
+LOOK_AHEAD_BASE = 1000
+"""Look-ahead steps allowed to every body on top of one per character."""
+_LOOK_AHEAD = "liveblog.look_ahead_left"
+
+
+class _BoundedInline(ParserInline):
+    """markdown-it's inline parser with a budget, kept in the render's ``env``, for the
+    look-ahead of link labels (``skipToken`` serves nothing else)."""
+
+    def skipToken(self, state: StateInline) -> None:
+        left = state.env.get(_LOOK_AHEAD)
+        if left is not None:
+            if left <= 0:
+                # What markdown-it itself does when nesting is too deep: skip to the end.
+                state.pos = state.posMax
+                return
+            state.env[_LOOK_AHEAD] = left - 1
+        super().skipToken(state)
+
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _markdown.enable(["table", "strikethrough"])
+_markdown.inline.__class__ = _BoundedInline
 
 ALLOWED_TAGS = frozenset(
     {
@@ -31,7 +61,8 @@ ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 def markdown_to_html(source: str) -> str:
     """Render Markdown and sanitise the result; links get ``rel="noopener noreferrer"``."""
-    return sanitize(_markdown.render(source))
+    env = {_LOOK_AHEAD: len(source) + LOOK_AHEAD_BASE}
+    return sanitize(_markdown.render(source, env))
 
 
 def sanitize(html: str) -> str:

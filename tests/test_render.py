@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -9,6 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline import StateInline
 
 from liveblog import render
 
@@ -136,6 +139,59 @@ def test_images_are_dropped_without_requests() -> None:
 )
 def test_any_markdown_renders_safe(pieces: list[str]) -> None:
     assert_safe(render.markdown_to_html("".join(pieces)))
+
+
+class LookAhead:
+    """Counts markdown-it's look-ahead steps (``ParserInline.skipToken``), the work that nested
+    link and image brackets multiply."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.steps = 0
+        original = ParserInline.skipToken
+
+        def counting(parser: ParserInline, state: StateInline) -> None:
+            self.steps += 1
+            original(parser, state)
+
+        monkeypatch.setattr(ParserInline, "skipToken", counting)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["![" * 10_000, "[" * 19_999 + "]", "[![" * 6_666, "[ " * 10_000],
+    ids=["images", "brackets", "link-images", "spaced"],
+)
+def test_nested_brackets_cost_at_most_one_step_per_character(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10,000 ``![`` took 800,000 steps (most of a second) before the budget."""
+    work = LookAhead(monkeypatch)
+    html = render.markdown_to_html(source)
+    assert work.steps <= len(source) + render.LOOK_AHEAD_BASE
+    assert_safe(html)
+    assert "<img" not in html
+
+
+def test_real_links_take_little_of_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    work = LookAhead(monkeypatch)
+    paragraph = (
+        "Laut [Feuerwehr](https://example.org/lage) und [[1]](https://example.org/quelle) "
+        "steigt der [Pegel ![Symbol](https://example.org/p.png) weiter](https://example.org/p). "
+    )
+    source = "\n\n".join([paragraph] * 80)
+    html = render.markdown_to_html(source)
+    assert work.steps < len(source) // 4
+    assert html.count("<a ") == 3 * 80
+    nested = "[" * 15 + "tief" + "]" * 15 + "(https://example.org/tief)"
+    assert '<a href="https://example.org/tief"' in render.markdown_to_html(nested)
+
+
+def test_renders_in_parallel_have_their_own_budgets() -> None:
+    links = "[a](https://example.org/a) " * 50
+    expected = render.markdown_to_html(links)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(render.markdown_to_html, ["![" * 5_000, links] * 8))
+    assert results[1::2] == [expected] * 8
 
 
 # -- header parts --------------------------------------------------------------------------------

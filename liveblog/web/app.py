@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import HTMLResponse
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveblog import __version__
 from liveblog.actions import Actions, Clock, utc_now
@@ -23,11 +24,17 @@ from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import api, errors, health, reader, reader_live
 from liveblog.web.api import events
+from liveblog.web.head import HeadAsGet
 from liveblog.web.limits import RequestLimits
 from liveblog.web.live import Live
 from liveblog.web.live_frames import LogFrames
-from liveblog.web.live_protocol import STATE_KEY
+from liveblog.web.live_protocol import STATE_KEY, STREAM_PATH
 from liveblog.web.page_cache import PageCache
+from liveblog.web.security_headers import (
+    CONTENT_SECURITY_POLICY,
+    SecurityHeaders,
+    with_inline_scripts,
+)
 from liveblog.web.services import Services
 from liveblog.web.static_files import STATIC, VersionedStaticFiles
 from liveblog.web.token_cache import TokenCache
@@ -75,6 +82,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # Starlette's redirect takes its Location from the Host header; errors.py redirects
+        # with a relative one instead.
+        redirect_slashes=False,
     )
     app.state.services = Services(
         settings=settings,
@@ -94,18 +104,35 @@ def create_app(
     app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 
+    docs = _api_docs()
+
     @app.get("/api/v1/docs", include_in_schema=False)
-    async def api_docs() -> HTMLResponse:
+    async def api_docs() -> Response:
         """Interactive API documentation, served without any CDN."""
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="liveblog API",
-            swagger_js_url="/api/v1/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/api/v1/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/api/v1/docs-assets/favicon.png",
-        )
+        return Response(docs.body, media_type="text/html", headers=docs.headers)
 
     return app
+
+
+@dataclass(frozen=True)
+class _Docs:
+    body: bytes
+    headers: dict[str, str]
+
+
+def _api_docs() -> _Docs:
+    """Swagger UI's page, built once, with a policy that allows its one inline script (by
+    hash) and the images its stylesheet embeds as data: URLs, and nothing else."""
+    page = get_swagger_ui_html(
+        openapi_url="/api/v1/openapi.json",
+        title="liveblog API",
+        swagger_js_url="/api/v1/docs-assets/swagger-ui-bundle.js",
+        swagger_css_url="/api/v1/docs-assets/swagger-ui.css",
+        swagger_favicon_url="/api/v1/docs-assets/favicon.png",
+    )
+    html = bytes(page.body).decode()
+    policy = with_inline_scripts(html, f"{CONTENT_SECURITY_POLICY}; img-src 'self' data:")
+    return _Docs(html.encode(), {"Content-Security-Policy": policy})
 
 
 class _LiveblogApp(FastAPI):
@@ -118,6 +145,12 @@ class _LiveblogApp(FastAPI):
         time per request on the busiest path."""
         if not await self.fast_path.answer(scope, receive, send):
             await super().__call__(scope, receive, send)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack (error handling, middleware, router) inside two layers of ours:
+        security headers on every response, 500 pages included, and ``HEAD`` as ``GET``."""
+        inner = HeadAsGet(super().build_middleware_stack(), except_paths=STREAM_PATH)
+        return SecurityHeaders(inner)
 
 
 def _live(settings: Settings, db: Database) -> Live:

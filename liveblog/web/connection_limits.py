@@ -105,6 +105,7 @@ def raw_problem(status: int, detail: str, headers: dict[str, str] | None = None)
     lines += [
         f"content-type: {answer.media_type}",
         f"content-length: {len(body)}",
+        "x-content-type-options: nosniff",
         "connection: close",
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

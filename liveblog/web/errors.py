@@ -6,11 +6,13 @@ from __future__ import annotations
 import html
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from liveblog.domain.errors import DomainError, FieldError
 from liveblog.web.problems import from_domain, problem
@@ -73,10 +75,32 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     return problem(422, detail, type_="invalid-input", title="Invalid input", errors=errors)
 
 
+def slash_redirect(request: Request) -> Response | None:
+    """``/live/x/`` -> ``/live/x`` (query kept) when a route has the path without the slash.
+
+    Starlette does this itself, but builds an absolute ``Location`` from the ``Host`` header,
+    which anyone can set: this one is relative. A path that would begin with ``//`` (or
+    ``/\\``) is refused, as browsers read it as another host."""
+    path: str = request.scope["path"]
+    target = path.rstrip("/")
+    if target == path or not target or target.startswith(("//", "/\\")):
+        return None
+    scope = {**request.scope, "path": target}
+    if not any(route.matches(scope)[0] is not Match.NONE for route in request.app.router.routes):
+        return None
+    location = quote(target, safe="/!$&'()*+,;=:@~")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if query:
+        location += "?" + quote(query, safe="/?!$&'()*+,;=:@~%")
+    return RedirectResponse(location, status_code=307)
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = str(exc.detail)
     headers: dict[str, Any] = dict(exc.headers or {})
+    if exc.status_code == 404 and (redirect := slash_redirect(request)) is not None:
+        return redirect
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"nothing at {request.url.path}"
     if not _wants_problem(request):

@@ -1,5 +1,7 @@
 """ASGI middleware guarding API writes before any handler runs: the request body must be JSON
-(415 otherwise) and no larger than ``max_request_bytes`` (413 otherwise)."""
+(415 otherwise), no larger than ``max_request_bytes`` (413 otherwise) and UTF-8, as RFC 8259
+requires of JSON between systems (400 ``malformed-json`` otherwise, like any other bad JSON:
+Python's decoder would let encoded surrogates through, and guess at UTF-16 and UTF-32)."""
 
 from __future__ import annotations
 
@@ -64,6 +66,16 @@ class RequestLimits:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            response = problem(
+                400,
+                f"the request body is not valid JSON: it must be UTF-8 (byte {exc.start} is not)",
+                type_="malformed-json",
+            )
+            await response(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:

@@ -2,9 +2,13 @@
 
 A key is ``(slug, normalised view)`` (the events polling endpoint keeps its answers here too,
 under ``(slug, "events|after|limit")``); the value is the page's bytes with its headers built once
-(ETag from a hash of the bytes, Cache-Control, length), stamped with the blog version
-(``blogs.last_seq``) it shows. Pages depend on nothing but the blog's rows, so a page is right for
-exactly as long as the version stays the same.
+(ETag from a hash of the bytes, Cache-Control, length, security headers), stamped with the blog
+version (``blogs.last_seq``) it shows. Pages depend on nothing but the blog's rows, so a page is
+right for exactly as long as the version stays the same.
+
+Pages that show every blog (the index ``/``) have :data:`SITE` in place of a slug. Their version
+is the site's (:func:`storage.blogs.site_version`, which grows with every event of every blog),
+and any local commit, to any blog, makes them stale at once.
 
 Serving a page:
 
@@ -16,12 +20,15 @@ Serving a page:
   processes (a second server, the CLI) reach this process, within the window.
 * **Invalidated** - :meth:`PageCache.invalidate` hears every commit of this process's actions and
   raises the blog's version floor; pages below it are never served again, so a reader who reloads
-  after a write sees it at once.
+  after a write sees it at once. The floor of :data:`SITE` counts local commits instead: a site
+  page is kept with the count from before its render (or check) began, so a render that a commit
+  overtook is never fresh afterwards.
 
 Concurrent misses of one key are rendered once ("single flight"): the others wait for that
 render, unless a local commit happened after it began, in which case they render themselves.
-The cache is a bounded LRU of ``page_cache_size`` pages and is safe to use from many threads;
-the lock only guards dictionary operations, never I/O.
+The cache is an LRU bounded by ``page_cache_size`` pages and ``page_cache_bytes`` bytes (a page
+larger than the whole budget is served but not kept) and is safe to use from many threads; the
+lock only guards dictionary operations, never I/O.
 """
 
 from __future__ import annotations
@@ -42,17 +49,17 @@ from liveblog.config import Settings
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
 from liveblog.web.pages import Rendered
+from liveblog.web.security_headers import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
+from liveblog.web.security_headers import PAGE_HEADERS
 
 Key = tuple[str, str]
-"""``(slug, view)``: the blog's slug first, then any string naming the page of that blog."""
+"""``(slug, view)``: the blog's slug (or :data:`SITE`) first, then any string naming the page."""
+
+SITE = ""
+"""The key's first part for pages of the whole site (no slug is empty)."""
 
 Renderer = Callable[[Connection], Rendered]
 RawHeaders = list[tuple[bytes, bytes]]
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
-)
-"""Pages load nothing from other hosts, and this tells browsers to refuse if one ever tried."""
 
 
 class PrebuiltResponse(Response):
@@ -84,10 +91,7 @@ class CachedPage:
     @classmethod
     def build(cls, rendered: Rendered, settings: Settings) -> CachedPage:
         body = rendered.html.encode()
-        common = [
-            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
+        common = PAGE_HEADERS
         if rendered.status != 200:
             # Errors are not stored by browsers or CDNs: the entry may appear a second later.
             headers = [
@@ -133,6 +137,10 @@ class CachedPage:
 class _Slot:
     page: CachedPage
     checked_at: float
+    mark: int
+    """The floor this page satisfies: its blog version, or for :data:`SITE` the count of local
+    commits before it was rendered or last checked. Fresh while ``mark >= floor``."""
+    size: int
 
 
 @dataclass(eq=False)
@@ -163,19 +171,28 @@ class PageCache:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._slots: OrderedDict[Key, _Slot] = OrderedDict()
+        self._bytes = 0
+        # Per slug the highest committed version; under SITE the number of local commits.
         self._floors: dict[str, int] = {}
         self._flights: dict[Key, _Flight] = {}
 
     def __len__(self) -> int:
         return len(self._slots)
 
+    @property
+    def size_in_bytes(self) -> int:
+        """What the kept pages take: bodies and headers."""
+        return self._bytes
+
     # -- commit listener -------------------------------------------------------------------------
 
     def invalidate(self, committed: Committed) -> None:
-        """A local commit: no page of the blog older than ``committed.seq`` is served again."""
+        """A local commit: no page of the blog older than ``committed.seq`` is served again,
+        nor any site page rendered before it."""
         with self._lock:
             if committed.seq > self._floors.get(committed.slug, 0):
                 self._floors[committed.slug] = committed.seq
+            self._floors[SITE] = self._floors.get(SITE, 0) + 1
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -218,9 +235,9 @@ class PageCache:
             flight.done.wait()
             if flight.page is not None:
                 return flight.page
-            return self._refresh(key, slot, render)  # the leader failed: try on our own
+            return self._refresh(key, slot, render, floor)  # the leader failed: try on our own
         try:
-            flight.page = self._refresh(key, slot, render)
+            flight.page = self._refresh(key, slot, render, floor)
             return flight.page
         finally:
             with self._lock:
@@ -231,47 +248,70 @@ class PageCache:
     # -- internals: _fresh runs under the lock, the others take it themselves --------------------
 
     def _fresh(self, key: Key, slot: _Slot) -> bool:
-        version = slot.page.version
-        assert version is not None
         return (
             self._monotonic() - slot.checked_at < self.settings.page_revalidate_seconds
-            and version >= self._floors.get(key[0], 0)
+            and slot.mark >= self._floors.get(key[0], 0)
         )
 
-    def _refresh(self, key: Key, slot: _Slot | None, render: Renderer) -> CachedPage:
+    def _refresh(self, key: Key, slot: _Slot | None, render: Renderer, floor: int) -> CachedPage:
+        """``floor``: the key's floor read before this call, so before any database read."""
         slug = key[0]
         if slot is not None:
             with self._lock:
-                below_floor = (slot.page.version or 0) < self._floors.get(slug, 0)
+                below_floor = slot.mark < self._floors.get(slug, 0)
             if not below_floor:
                 # Only the time window ran out: ask whether anyone else wrote.
                 started = self._monotonic()
                 with self.db.read() as conn:
-                    current = blog_rows.version(conn, slug)
+                    current = (
+                        blog_rows.site_version(conn)
+                        if slug == SITE
+                        else blog_rows.version(conn, slug)
+                    )
                 if current is not None and current == slot.page.version:
-                    self._store(key, slot.page, started)
+                    self._store(key, slot.page, started, floor)
                     return slot.page
         started = self._monotonic()
         with self.db.read() as conn:
             rendered = render(conn)
         page = CachedPage.build(rendered, self.settings)
-        self._store(key, page, started)
+        self._store(key, page, started, floor)
         return page
 
-    def _store(self, key: Key, page: CachedPage, checked_at: float) -> None:
-        """Keep ``page`` as checked at ``checked_at``, unless a page at least as new is kept."""
+    def _store(self, key: Key, page: CachedPage, checked_at: float, floor: int) -> None:
+        """Keep ``page`` as checked at ``checked_at``, unless a page at least as new is kept.
+
+        ``floor`` is the key's floor from before the render or check began: every local commit
+        it counts is in what was read. A blog page's mark is simply its version."""
         with self._lock:
             if page.version is None:
                 # No such blog (any more): nothing to keep, and nothing old to serve.
-                self._slots.pop(key, None)
+                self._drop(key)
                 return
+            mark = floor if key[0] == SITE else page.version
             current = self._slots.get(key)
             if current is not None and (current.page.version or 0) >= page.version:
                 # The same page revalidated, or a render of the same or a newer version
-                # finished first: keep that one.
+                # finished first: keep that one. It shows at least what this read saw (versions
+                # only grow, and a snapshot sees a prefix of the commits), so it meets ``mark``.
                 current.checked_at = max(current.checked_at, checked_at)
-            else:
-                self._slots[key] = _Slot(page, checked_at)
-            self._slots.move_to_end(key)
-            while len(self._slots) > max(self.settings.page_cache_size, 0):
-                self._slots.popitem(last=False)
+                current.mark = max(current.mark, mark)
+                self._slots.move_to_end(key)
+                return
+            self._drop(key)
+            size = len(page.body) + sum(len(k) + len(v) for k, v in page.headers)
+            if size > self.settings.page_cache_bytes:
+                return  # served to this request (and its flight), never kept
+            self._slots[key] = _Slot(page, checked_at, mark, size)
+            self._bytes += size
+            while (
+                len(self._slots) > max(self.settings.page_cache_size, 0)
+                or self._bytes > self.settings.page_cache_bytes
+            ):
+                _, evicted = self._slots.popitem(last=False)
+                self._bytes -= evicted.size
+
+    def _drop(self, key: Key) -> None:
+        slot = self._slots.pop(key, None)
+        if slot is not None:
+            self._bytes -= slot.size

@@ -23,18 +23,21 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from liveblog.config import Settings
+from liveblog.storage import blogs as blog_rows
 from liveblog.web import pages
-from liveblog.web.page_cache import CachedPage, Key, PageCache
+from liveblog.web.page_cache import SITE, CachedPage, Key, PageCache
 from liveblog.web.services import Services, services_of
 
 router = APIRouter(include_in_schema=False)
 _PREFIX = "/live/"
+INDEX_KEY: Key = (SITE, "index")
 
 
 def blog_key(slug: str, view: pages.View) -> Key:
@@ -47,6 +50,8 @@ def entry_key(slug: str, entry_id: int | None) -> Key:
 
 def key_for(path: str, query_string: bytes) -> Key | None:
     """The cache key of a reader page URL, or ``None`` for anything the routes would reject."""
+    if path == "/":
+        return INDEX_KEY  # the index ignores its query
     if not path.startswith(_PREFIX):
         return None
     parts = path[len(_PREFIX) :].split("/")
@@ -147,16 +152,17 @@ async def entry_page(request: Request) -> Response:
     return page.response(request.headers.get("if-none-match"))
 
 
-def _index(app: Services) -> CachedPage:
-    with app.db.read() as conn:
-        html = pages.index_page(conn, app.settings)
-    return CachedPage.build(pages.Rendered(200, html, None), app.settings)
+def render_index(conn: Connection, *, settings: Settings) -> pages.Rendered:
+    """The index as of the snapshot ``conn``, stamped with the site's version."""
+    html = pages.index_page(conn, settings)
+    return pages.Rendered(200, html, blog_rows.site_version(conn))
 
 
 async def index_page(request: Request) -> Response:
-    """The open blogs. Rendered per request (one row per blog), with ETag and 304."""
+    """The open blogs, cached like blog pages: any local commit makes the page stale at once,
+    another process's within ``page_revalidate_seconds`` (one query for the site's version)."""
     app = services_of(request)
-    page = await run_in_threadpool(_index, app)
+    page = await app.pages.fetch(INDEX_KEY, partial(render_index, settings=app.settings))
     return page.response(request.headers.get("if-none-match"))
 
 

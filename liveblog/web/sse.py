@@ -28,6 +28,7 @@ HEADERS: list[tuple[str, str]] = [
     ("content-type", "text/event-stream; charset=utf-8"),
     ("cache-control", "no-cache"),
     ("x-accel-buffering", "no"),
+    ("x-content-type-options", "nosniff"),
     ("connection", "close"),
 ]
 PREAMBLE = f"retry: {RETRY_MS}\n\n".encode()

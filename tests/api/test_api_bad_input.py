@@ -121,13 +121,21 @@ def test_duplicate_slug_is_409(client: TestClient, admin_headers: dict[str, str]
 
 @pytest.mark.usefixtures("unchanged")
 def test_malformed_json_is_400(client: TestClient, admin_headers: dict[str, str]) -> None:
-    for raw in (b"{", b'{"body": "x",}', b"\xff\xfe"):
+    invalid_utf8 = (
+        b"\xff\xfe",
+        b'{"body": "\xff"}',
+        b'{"body": "caf\xe9"}',  # Latin-1, not UTF-8
+        b'{"body": "\xed\xa0\x80"}',  # an encoded surrogate
+        b'{"body": "\xc3"}',  # a cut-off sequence
+    )
+    for raw in (b"{", b'{"body": "x",}', *invalid_utf8):
         response = client.post(
             "/api/v1/blogs/storm/entries",
             content=raw,
             headers={**admin_headers, "Content-Type": "application/json"},
         )
-        assert_problem(response, 400)
+        problem = assert_problem(response, 400)
+        assert problem["type"] == "urn:liveblog:problem:malformed-json", raw
 
 
 @pytest.mark.usefixtures("unchanged")

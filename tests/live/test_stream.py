@@ -24,6 +24,7 @@ def test_stream_headers_and_live_entry_with_html(served: Served) -> None:
         assert client.response_headers["content-type"].startswith("text/event-stream")
         assert client.response_headers["cache-control"] == "no-cache"
         assert client.response_headers["x-accel-buffering"] == "no"
+        assert client.response_headers["x-content-type-options"] == "nosniff"
         time.sleep(0.2)  # the subscription is registered once the head is written
         started = time.monotonic()
         entry = served.actions.create_entry(
@@ -138,6 +139,7 @@ def test_unknown_blog_is_a_404_problem(served: Served) -> None:
     try:
         assert client.status == 404
         assert client.response_headers["content-type"] == "application/problem+json"
+        assert client.response_headers["x-content-type-options"] == "nosniff"
     finally:
         client.close()
 

@@ -24,9 +24,7 @@ def test_postgres_sessions_run_in_utc_whatever_the_database_zone(
         with fresh.read() as conn:
             assert conn.execute(text("SHOW timezone")).scalar_one() == "UTC"
             # A time a zone west of UTC could not hold in a Python datetime (year 0).
-            early = conn.execute(
-                text("SELECT TIMESTAMPTZ '0001-01-01 00:00:00+00'")
-            ).scalar_one()
+            early = conn.execute(text("SELECT TIMESTAMPTZ '0001-01-01 00:00:00+00'")).scalar_one()
         assert early == datetime(1, 1, 1, tzinfo=UTC)
     finally:
         fresh.dispose()

@@ -18,7 +18,7 @@ from liveblog.domain.pagination import Order
 from liveblog.storage.database import Database
 from liveblog.web import pages
 from liveblog.web.page_cache import CachedPage, PageCache, Renderer
-from liveblog.web.reader import blog_key
+from liveblog.web.reader import INDEX_KEY, blog_key, render_index
 from tests.conftest import FakeClock
 
 SLUG = "hochwasser"
@@ -362,3 +362,158 @@ def test_if_none_match(header: str | None, matches: bool) -> None:
     response = page.response(value)
     assert response.status_code == (304 if matches else 200)
     assert response.body == (b"" if matches else page.body)
+
+
+# -- the byte bound ------------------------------------------------------------------------------
+
+
+def _sized(length: int, version: int = 1) -> Renderer:
+    return lambda conn: pages.Rendered(200, "x" * length, version)
+
+
+@pytest.fixture
+def small_budget(
+    settings: Settings, db: Database, clock: FakeClock, monotonic: Monotonic
+) -> PageCache:
+    limited = Settings(
+        database_url=settings.database_url, page_cache_size=100, page_cache_bytes=12_000
+    )
+    return PageCache(limited, db, clock=clock, monotonic=monotonic)
+
+
+def test_lru_keeps_at_most_page_cache_bytes(small_budget: PageCache) -> None:
+    keys = [(SLUG, f"events|{i}|500") for i in range(5)]
+    for key in keys[:3]:
+        small_budget.get(key, _sized(3000))
+    one_page = small_budget.size_in_bytes // 3
+    assert 3000 < one_page < 3400  # the body and its headers
+    assert small_budget.lookup(keys[0]) is not None  # now the most recently used
+
+    small_budget.get(keys[3], _sized(3000))
+
+    assert small_budget.size_in_bytes <= 12_000
+    assert len(small_budget) == 3
+    assert small_budget.lookup(keys[1]) is None  # the least recently used went
+    assert all(small_budget.lookup(k) is not None for k in (keys[0], keys[2], keys[3]))
+
+    small_budget.get(keys[4], _sized(6000))  # takes the room of two
+
+    assert small_budget.size_in_bytes <= 12_000
+    assert [small_budget.lookup(k) is not None for k in keys] == [False] * 3 + [True] * 2
+
+
+def test_a_page_larger_than_the_budget_is_served_but_not_kept(small_budget: PageCache) -> None:
+    kept = (SLUG, "events|0|100")
+    small_budget.get(kept, _sized(2000))
+    before = small_budget.size_in_bytes
+    key = (SLUG, "events|0|500")
+    small_budget.get(key, _sized(100, version=1))
+    small_budget.invalidate(Committed(blog_id=1, slug=SLUG, seq=2, events=()))
+
+    big = small_budget.get(key, _sized(20_000, version=2))
+
+    assert big.status == 200
+    assert len(big.body) == 20_000
+    assert small_budget.lookup(key) is None  # neither the big page nor the older small one
+    assert small_budget.size_in_bytes == before
+    assert len(small_budget) == 1
+
+
+def test_byte_count_follows_replaced_pages(small_budget: PageCache) -> None:
+    key = (SLUG, "events|0|500")
+    small_budget.get(key, _sized(1000, version=1))
+    small_budget.invalidate(Committed(blog_id=1, slug=SLUG, seq=2, events=()))
+    small_budget.get(key, _sized(4000, version=2))
+    page = small_budget.lookup(key)
+    assert page is not None
+    assert small_budget.size_in_bytes == len(page.body) + sum(
+        len(k) + len(v) for k, v in page.headers
+    )
+
+
+# -- pages of the whole site (the index) ---------------------------------------------------------
+
+
+def index(settings: Settings) -> Renderer:
+    return partial(render_index, settings=settings)
+
+
+def test_site_page_is_stale_after_any_local_commit(
+    cache: PageCache, local: Actions, admin: User, cache_settings: Settings
+) -> None:
+    first = cache.get(INDEX_KEY, index(cache_settings))
+    assert cache.lookup(INDEX_KEY) is first
+
+    local.create_blog(admin, slug="sturm", title="Sturmflut")  # a new blog
+
+    assert cache.lookup(INDEX_KEY) is None
+    second = cache.get(INDEX_KEY, index(cache_settings))
+    assert "Sturmflut" in second.body.decode()
+    assert cache.lookup(INDEX_KEY) is second
+
+    local.create_entry(admin, SLUG, body="Eine Meldung in einem Blog.")  # any blog's entry
+
+    assert cache.lookup(INDEX_KEY) is None
+    third = cache.get(INDEX_KEY, index(cache_settings))
+    assert third.version is not None
+    assert second.version is not None
+    assert third.version > second.version
+
+
+def test_site_page_sees_other_processes_after_the_window_with_one_query(
+    cache: PageCache,
+    local: Actions,
+    db: Database,
+    clock: FakeClock,
+    admin: User,
+    cache_settings: Settings,
+    monotonic: Monotonic,
+    queries: list[str],
+) -> None:
+    old = cache.get(INDEX_KEY, index(cache_settings))
+    monotonic.now += 1.0
+    queries.clear()
+    assert cache.get(INDEX_KEY, index(cache_settings)) is old  # nobody wrote: one query
+    assert len(queries) == 1
+    assert "sum(" in queries[0].lower()
+
+    other_process = Actions(db, clock=clock)  # the cache does not hear this one
+    other_process.create_blog(admin, slug="anderswo", title="Von anderswo")
+    monotonic.now += 0.5
+    assert cache.lookup(INDEX_KEY) is old  # within the window: the documented staleness
+    monotonic.now += 0.5
+    new = cache.get(INDEX_KEY, index(cache_settings))
+    assert "Von anderswo" in new.body.decode()
+
+
+class RenderedThenHeld:
+    """A renderer that reads the database, then waits before handing back its page."""
+
+    def __init__(self, inner: Renderer) -> None:
+        self.inner = inner
+        self.rendered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, conn: Connection) -> pages.Rendered:
+        page = self.inner(conn)
+        self.rendered.set()
+        assert self.release.wait(10)
+        return page
+
+
+def test_a_site_render_overtaken_by_a_local_commit_is_not_fresh(
+    cache: PageCache, local: Actions, admin: User, cache_settings: Settings
+) -> None:
+    slow = RenderedThenHeld(index(cache_settings))
+    done: list[CachedPage] = []
+    leader = threading.Thread(target=lambda: done.append(cache.get(INDEX_KEY, slow)))
+    leader.start()
+    assert slow.rendered.wait(10)
+
+    local.create_blog(admin, slug="spaet", title="Nach dem Rendern")
+    slow.release.set()
+    leader.join(10)
+
+    assert "Nach dem Rendern" not in done[0].body.decode()  # it read before the commit
+    assert cache.lookup(INDEX_KEY) is None
+    assert "Nach dem Rendern" in cache.get(INDEX_KEY, index(cache_settings)).body.decode()

@@ -1,0 +1,83 @@
+"""Security headers on every response.
+
+Cached pages and poll answers carry them in their prebuilt headers
+(:meth:`liveblog.web.page_cache.CachedPage.build`), so the fast path adds nothing per request.
+Every other response passes :class:`SecurityHeaders`, the outermost layer of the application
+(outside Starlette's error middleware, so 500 pages get them too), which adds what is missing
+to ``http.response.start``:
+
+* ``X-Content-Type-Options: nosniff`` on every response;
+* on HTML, ``Content-Security-Policy`` (:data:`CONTENT_SECURITY_POLICY`, or the page's own,
+  e.g. the API docs' with the hash of their inline script) and ``Referrer-Policy``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+"""Pages load nothing from other hosts and may be framed only by the site itself."""
+
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+"""Links to other sites tell them the site, never the page (nor its query)."""
+
+PAGE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("Referrer-Policy", REFERRER_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+)
+"""What cached pages carry (built once per page)."""
+
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_HTML_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"referrer-policy", REFERRER_POLICY.encode()),
+)
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def with_inline_scripts(html: str, policy: str = CONTENT_SECURITY_POLICY) -> str:
+    """``policy`` allowing exactly the inline ``<script>`` elements of ``html`` (by their
+    SHA-256), for a page whose HTML never changes, such as the API docs."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in _INLINE_SCRIPT.findall(html)
+    )
+    return f"{policy}; script-src 'self' {hashes}".rstrip()
+
+
+def add_missing(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus the security headers it lacks (a new list; the given one is kept)."""
+    names = {name.lower() for name, _ in headers}
+    added = [] if _NOSNIFF[0] in names else [_NOSNIFF]
+    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    if content_type.lower().startswith(b"text/html"):
+        added.extend(h for h in _HTML_HEADERS if h[0] not in names)
+    return [*headers, *added] if added else headers
+
+
+class SecurityHeaders:
+    """Pure ASGI: adds the missing security headers to each HTTP response's start."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                message = {**message, "headers": add_missing(headers)}
+            await send(message)
+
+        await self.app(scope, receive, secured)
