@@ -26,7 +26,8 @@ T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "bench" / ".build"
 RESULTS = REPO / "bench" / "results"
-PYTHON = REPO / ".venv" / "bin" / "python"
+# The interpreter the servers and clients run under: bench/run's, as its README says.
+PYTHON = Path(os.environ.get("LIVEBLOG_BENCH_PYTHON") or REPO / ".venv" / "bin" / "python")
 SERVER_CORE = 0
 CLIENT_CORE = 1
 WRK = "/usr/bin/wrk"

@@ -229,7 +229,7 @@ class LiveblogPublisher:
 
     def event_bytes(self) -> int:
         """The SSE frame of the newest event, as the hub would send it (for the padding)."""
-        from liveblog.web.sse import encode
+        from liveblog.web.live.sse import encode
 
         self.conn.request("GET", f"/api/v1/blogs/{self.slug}/events?after=0&limit=100")
         resp = self.conn.getresponse()

@@ -4,8 +4,8 @@ Keyset pagination means neither may grow with the blog's length: the figure is t
 largest blog's median to the smallest's (target ≤ 1.2).
 
 * ``long-render-N``: a page-cache miss, in this process (pinned to core 0): ``PageCache.get`` with
-  the renderer the reader route passes (:func:`liveblog.web.pages.blog_page`, default view: the
-  pinned entry on top, the newest entries below), on a cache whose version floor for the blog is
+  the renderer the reader route passes (:func:`liveblog.web.reader.pages.blog_page`, default view:
+  the pinned entry on top, the newest entries below), on a cache whose version floor for the blog is
   raised past any version, so every call renders (read transaction, queries, Jinja2, encode,
   ETag hash) and stores; a call that returns the previous page object fails the run.
 * ``long-render-deep-N``: the same for the page of entries below the middle of the blog
@@ -43,14 +43,16 @@ from bench.common import (
 )
 from bench.seed import Seeded, seeded
 from bench.servers import start_liveblog
-from liveblog.actions import Committed, utc_now
+from liveblog.actions import Committed
 from liveblog.config import Settings
-from liveblog.domain.pagination import Cursor
+from liveblog.domain.pagination import Cursor, cursor_key
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
+from liveblog.storage.site import site_secret
 from liveblog.storage.tables import entries as entries_table
-from liveblog.web import pages
 from liveblog.web.page_cache import CachedPage, PageCache
+from liveblog.web.reader import pages
+from liveblog.web.reader.views import DEFAULT_VIEW, View
 
 SIZES = (100, 5_000, 50_000)
 QUICK_SIZES = (100, 5_000)
@@ -100,17 +102,18 @@ def middle_cursor(db: Database, blog: Seeded) -> Cursor:
     return Cursor(row.published_at, row.id)
 
 
-def _render(db: Database, settings: Settings, slug: str, view: pages.View) -> Callable[[], int]:
+def _render(db: Database, settings: Settings, slug: str, view: View) -> Callable[[], int]:
     """A page-cache miss through the cache's own API, every call: the blog's version floor is
     raised above any version, so no page is ever fresh and each ``get`` renders anew."""
-    cache = PageCache(settings, db, clock=utc_now)
+    cache = PageCache(settings, db)
     with db.read() as conn:
         blog = blog_rows.by_slug(conn, slug)
     if blog is None:
         raise BenchError(f"no blog {slug!r} in the seeded database")
     cache.invalidate(Committed(blog.id, slug, seq=2**62, events=()))
     key = (slug, view.key)
-    render = partial(pages.blog_page, settings=settings, slug=slug, view=view)
+    signing = cursor_key(site_secret(db, settings.secret_key))
+    render = partial(pages.blog_page, settings=settings, slug=slug, view=view, cursor_key=signing)
     last: list[CachedPage] = []
 
     def call() -> int:
@@ -166,9 +169,10 @@ def measure_size(size: int, workdir: Path, options: Options, report: Report) -> 
     results = []
     try:
         cursor = middle_cursor(db, blog)
+        token = cursor.encode(cursor_key(site_secret(db, settings.secret_key)))
         views = (
-            ("long-render", pages.DEFAULT_VIEW),
-            ("long-render-deep", pages.View(cursor=cursor)),
+            ("long-render", DEFAULT_VIEW),
+            ("long-render-deep", View(cursor=cursor)),
         )
         with pinned_to(SERVER_CORE):
             for name, view in views:
@@ -181,7 +185,7 @@ def measure_size(size: int, workdir: Path, options: Options, report: Report) -> 
     finally:
         db.dispose()
     api = f"/api/v1/blogs/{blog.slug}/entries"
-    paths = (("long-entries", api), ("long-entries-deep", f"{api}?cursor={cursor.encode()}"))
+    paths = (("long-entries", api), ("long-entries-deep", f"{api}?cursor={token}"))
     with Processes() as procs:
         server = start_liveblog(procs, blog.url, workdir)
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)

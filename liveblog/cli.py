@@ -27,8 +27,7 @@ from liveblog.demo import banner, seed
 from liveblog.domain.errors import DomainError
 from liveblog.storage.database import Database, DatabaseURLError
 from liveblog.storage.migrate import upgrade
-from liveblog.web import create_app
-from liveblog.web.server import LiveServer, uvicorn_config
+from liveblog.web.urls import absolute_url
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -206,10 +205,13 @@ def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from liveblog.web.app import create_app  # imported here: the web stack is slow to import
+    from liveblog.web.server import LiveServer, uvicorn_config
+
     # Listen first: a taken port is reported before anything is written.
     with _listening(settings.host, settings.port) as listener, _database(settings) as db:
         upgrade(db)
-        base_url = _base_url(settings)
+        base_url = absolute_url(settings, None, "")
         if args.demo:
             actions = Actions(db)
             seeded = seed(actions)
@@ -284,14 +286,3 @@ def _listening(host: str, port: int) -> Iterator[socket.socket]:
         yield sock
     finally:
         sock.close()
-
-
-def _base_url(settings: Settings) -> str:
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(  # noqa: S104
-        settings.host, settings.host
-    )
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{settings.port}"

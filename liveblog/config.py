@@ -57,7 +57,11 @@ class Settings:
         "Most open event streams per client address (IPv6: per /64); more get 429 with "
         "Retry-After (0: no limit).",
     )
-    page_cache_size: int = _setting(256, "Rendered reader pages kept in memory per process.")
+    page_cache_size: int = _setting(
+        256,
+        "Most rendered reader pages (error pages such as 404 included) and events poll answers "
+        "kept in memory per process.",
+    )
     page_cache_bytes: int = _setting(
         67108864,
         "Most bytes of rendered pages and poll answers kept in memory per process; the least "
@@ -97,15 +101,25 @@ class Settings:
         "throughput, and the proxy or CDN in front usually logs requests anyway.",
     )
     public_url: str = _setting(
-        "", "Public base URL of the site for absolute links (empty: taken from each request)."
+        "",
+        "Public base URL of the site, e.g. https://live.example.org, that every absolute link "
+        "starts with (empty: taken from each request; on the command line, the listen address).",
+    )
+    secret_key: str = _setting(
+        "",
+        "Secret that signs the pagination cursors of pages and API; the same in every process "
+        "(empty: a random secret made once per database by its migrations and kept there).",
     )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read ``LIVEBLOG_<NAME>`` for each setting; keyword arguments win over the environment."""
+        """Read ``LIVEBLOG_<NAME>`` for each setting; keyword arguments win over the environment
+        (a variable they replace is not read, so a bad value there is no error)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name in overrides:
+                continue
             raw = env.get(f"LIVEBLOG_{f.name.upper()}")
             if raw is None:
                 continue
@@ -133,7 +147,7 @@ class SettingsError(ValueError):
     """A setting's value cannot be used."""
 
 
-def describe() -> list[tuple[str, Any, str]]:
+def settings_table() -> list[tuple[str, Any, str]]:
     """(environment variable, default, description) of every setting, in declaration order."""
     return [
         (f"LIVEBLOG_{f.name.upper()}", f.default, str(f.metadata["description"]))

@@ -1,7 +1,8 @@
 """Shared fixtures. Storage-touching tests run on SQLite and, when enabled, on PostgreSQL.
 
-PostgreSQL tests need ``LIVEBLOG_TEST_POSTGRES_URL`` (for example
-``postgresql://postgres@127.0.0.1:5432/test``); without it they skip with that hint, and under
+PostgreSQL tests use the server named by ``LIVEBLOG_TEST_POSTGRES_URL`` (for example
+``postgresql://postgres@127.0.0.1:5432/test``) or, when it is unset, one found on
+127.0.0.1:5432 (:mod:`tests.local_servers`); without either they skip with that hint, and under
 ``CI=true`` any skipped test is reported as a failure.
 """
 
@@ -29,12 +30,13 @@ from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import upgrade
 from liveblog.storage.tables import metadata
 from liveblog.web import create_app
+from tests.local_servers import POSTGRES_URL as POSTGRES_URL  # used by other test modules
 
 CI = os.environ.get("CI") == "true"
-POSTGRES_URL = os.environ.get("LIVEBLOG_TEST_POSTGRES_URL", "")
 POSTGRES_HINT = (
     "PostgreSQL tests skipped: set LIVEBLOG_TEST_POSTGRES_URL="
-    "postgresql://postgres@127.0.0.1:5432/test to run them"
+    "postgresql://postgres@127.0.0.1:5432/test, or run PostgreSQL on 127.0.0.1:5432 with a "
+    "user postgres that needs no password, to run them"
 )
 
 
@@ -85,7 +87,8 @@ def postgres_database() -> Iterator[Database]:
 
 
 def _empty_postgres(db: Database) -> None:
-    names = ", ".join(t.name for t in metadata.sorted_tables)
+    # The site secret stays: the migration made it once, as it would for a real database.
+    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "site_secrets")
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

@@ -381,6 +381,21 @@ def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     assert_one_error_line(run("db", "upgrade"), 1, "LIVEBLOG_PORT")
 
 
+def test_the_port_option_wins_over_a_bad_variable(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The variable --port replaces is not read: the command gets as far as listening (on a
+    # taken port here, so it stops there without serving).
+    monkeypatch.setenv("LIVEBLOG_PORT", "abc")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run("serve", "--port", port)
+    assert_one_error_line(result, 1, "in use", port)
+    assert "LIVEBLOG_PORT" not in result.err
+
+
 def test_a_port_in_use_is_one_line_and_writes_nothing(run: Run, db_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -444,6 +459,14 @@ def test_serve_migrates_and_runs_uvicorn_fast(
         isinstance(config.http, type) and issubclass(config.http, HttpToolsProtocol)
     )
     assert f"http://127.0.0.1:{port}" in result.out
+
+
+def test_serve_names_the_site_by_its_public_url(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)
+    monkeypatch.setenv("LIVEBLOG_PUBLIC_URL", "https://live.example.org/")
+    result = run("serve", "--port", str(free_port()))
+    assert result.code == 0, result
+    assert "serving https://live.example.org (" in result.out
 
 
 def test_without_uvloop_and_httptools_serve_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:

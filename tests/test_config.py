@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from liveblog.config import Settings, SettingsError, describe
+from liveblog.config import Settings, SettingsError, settings_table
 
 
 def test_every_setting_has_a_description() -> None:
-    for name, _default, description in describe():
+    for name, _default, description in settings_table():
         assert name.startswith("LIVEBLOG_")
         assert description.strip(), name
 

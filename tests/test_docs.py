@@ -5,6 +5,8 @@ every setting, limit, CLI command and API operation is documented, with the valu
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from liveblog.cli import build_parser
-from liveblog.config import Settings, describe
+from liveblog.config import Settings, settings_table
 from liveblog.domain import rules
 from liveblog.storage.database import Database
 from liveblog.web import create_app
@@ -37,7 +39,7 @@ def shown(default: Any) -> str:
     return f"`{default}`" if default != "" else "(empty)"
 
 
-@pytest.mark.parametrize(("variable", "default", "description"), describe())
+@pytest.mark.parametrize(("variable", "default", "description"), settings_table())
 def test_every_setting_is_in_configuration_md(
     variable: str, default: Any, description: str
 ) -> None:
@@ -47,7 +49,7 @@ def test_every_setting_is_in_configuration_md(
 
 
 def test_configuration_md_names_no_setting_that_does_not_exist() -> None:
-    known = {variable for variable, _, _ in describe()}
+    known = {variable for variable, _, _ in settings_table()}
     documented = set(re.findall(r"^\| `(LIVEBLOG_[A-Z_]+)` \| [`(]", CONFIGURATION, re.M))
     assert documented == known
 
@@ -138,12 +140,40 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert script.rstrip().endswith(RUN_TESTS)
 
 
-def test_architecture_md_names_modules_that_exist() -> None:
-    for module in set(re.findall(r"`(liveblog(?:\.\w+)+)`", ARCHITECTURE)):
-        parts = module.split(".")
-        path = ROOT.joinpath(*parts)
-        # A name may end in a class or function (liveblog.actions.Actions).
-        while not (path.with_suffix(".py").exists() or path.is_dir()) and len(parts) > 2:
-            parts = parts[:-1]
-            path = ROOT.joinpath(*parts)
-        assert path.with_suffix(".py").exists() or path.is_dir(), module
+def names_something(dotted: str) -> bool:
+    """``dotted`` is a module of ours, or a name in one (``liveblog.actions.Actions``): the
+    longest prefix that is a module must have every remaining part as an attribute."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            spec = importlib.util.find_spec(".".join(parts[:cut]))
+        except ModuleNotFoundError:  # a prefix is a module, not a package
+            spec = None
+        if spec is None:
+            continue
+        found: object = importlib.import_module(".".join(parts[:cut]))
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                return False
+            found = getattr(found, name)
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "name", ["liveblog.web.no_such_module", "liveblog.actions.NoSuchClass", "liveblog.nothing"]
+)
+def test_a_name_that_does_not_exist_is_found_out(name: str) -> None:
+    assert not names_something(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["liveblog.config", "liveblog.storage", "liveblog.actions.Actions", "liveblog.cli.main"]
+)
+def test_a_name_that_exists_is_found(name: str) -> None:
+    assert names_something(name)
+
+
+@pytest.mark.parametrize("name", sorted(set(re.findall(r"`(liveblog(?:\.\w+)+)`", ARCHITECTURE))))
+def test_architecture_md_names_modules_that_exist(name: str) -> None:
+    assert names_something(name), name

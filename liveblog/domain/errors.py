@@ -1,4 +1,5 @@
-"""Errors the domain and the write path raise; the web layer maps each to a problem response."""
+"""Errors the domain and the write path raise. They know nothing of HTTP: the web layer maps
+each class to a status and a problem type (:mod:`liveblog.web.problems`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,7 @@ class FieldError:
 
 
 class DomainError(Exception):
-    """Base of every expected failure; ``status`` is the HTTP status it maps to."""
-
-    status = 400
-    title = "Bad Request"
+    """Base of every expected failure: ``detail`` is a sentence a user can act on."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -25,8 +23,7 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    status = 422
-    title = "Invalid input"
+    """Some fields are invalid: one :class:`FieldError` each."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
@@ -34,28 +31,23 @@ class InvalidInput(DomainError):
 
 
 class NotFound(DomainError):
-    status = 404
-    title = "Not Found"
+    """The thing asked for does not exist."""
 
 
 class Gone(DomainError):
-    status = 410
-    title = "Gone"
+    """The thing asked for existed and was deleted."""
 
 
 class Conflict(DomainError):
-    status = 409
-    title = "Conflict"
+    """The change clashes with the current state (a taken name, a closed blog)."""
 
 
 class Forbidden(DomainError):
-    status = 403
-    title = "Forbidden"
+    """The user's role does not allow the change."""
 
 
 class PreconditionFailed(DomainError):
-    status = 412
-    title = "Precondition Failed"
+    """The change was made against an older version than ``current_version``."""
 
     def __init__(self, detail: str, current_version: int) -> None:
         super().__init__(detail)
@@ -63,5 +55,4 @@ class PreconditionFailed(DomainError):
 
 
 class PreconditionRequired(DomainError):
-    status = 428
-    title = "Precondition Required"
+    """The change must name the version it was made against, and does not."""

@@ -52,14 +52,17 @@ class Collector:
 def text(
     errors: Collector, field: str, value: str, *, max_len: int, required: bool, multiline: bool
 ) -> str | None:
-    """Trim and check one text field; an optional blank field becomes ``None``."""
-    if _CONTROL.search(value):
+    """Trim, then check one text field; an optional blank field becomes ``None``.
+
+    Checks apply to the trimmed text, so a trailing newline does not make a single-line field
+    span lines (``"Lage\\n"`` is ``"Lage"``)."""
+    cleaned = value.strip()
+    if _CONTROL.search(cleaned):
         errors.add(field, "must not contain NUL or other control characters")
         return None
-    if not multiline and ("\n" in value or "\r" in value):
+    if not multiline and ("\n" in cleaned or "\r" in cleaned):
         errors.add(field, "must be a single line")
         return None
-    cleaned = value.strip()
     if not cleaned:
         if required:
             errors.add(field, "must not be empty or only whitespace")

@@ -60,23 +60,3 @@ class Broker(Protocol):
 
     async def stop(self) -> None:
         """Disconnect and stop delivering; idempotent. A stopped broker can be started again."""
-
-
-def broker_from_url(url: str) -> Broker:
-    """The backend named by ``LIVEBLOG_BROKER_URL``."""
-    scheme = url.split("://", 1)[0].lower()
-    if scheme == "memory":
-        from liveblog.pubsub.memory import MemoryBroker
-
-        return MemoryBroker()
-    if scheme in ("redis", "rediss", "unix"):
-        from liveblog.pubsub.redis import RedisBroker
-
-        return RedisBroker(url)
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        from liveblog.pubsub.postgres import PostgresBroker
-
-        return PostgresBroker(url)
-    raise ValueError(
-        f"unsupported broker URL {url!r}: use memory://, redis://host:port/db or postgresql://..."
-    )

@@ -1,15 +1,17 @@
 """Local fan-out: one hub per blog holds that blog's live readers and writes each event to all
 of them as one pre-framed bytes object.
 
-A registered reader is a :class:`Sink`, normally the asyncio transport of an SSE connection
-itself (no task, no queue, no coroutine, no wrapper per reader): one event is one
-``transport.write`` per reader. New events come two ways: a commit in this process hands its
-already encoded frames to :meth:`Hub.deliver`; a wake-up from the broker makes the blog's hub read
-them from the log once (in a worker thread). A recent window of frames stays in memory, so a
-reconnecting reader is replayed from memory, and from the database only when it is further
-behind; the replay waits for the reader's socket to drain (:meth:`Reader.drain`). A registered
-reader whose send buffer passes its limit is dropped by its own connection (it resumes with
-Last-Event-ID) and unsubscribes itself, so memory stays bounded.
+A registered reader is a :class:`Sink`, normally the asyncio transport of an event-stream
+connection itself (no task, no queue, no coroutine, no wrapper per reader): one event is one
+``transport.write`` per reader. The hub fans out bytes: how they are framed, and what a
+heartbeat is, is its :class:`FrameSource`'s business. New events come two ways: a commit in
+this process hands its already encoded frames to :meth:`Hub.deliver`; a wake-up from the broker
+makes the blog's hub read them from the log once (in a worker thread). A recent window of
+frames stays in memory, so a reconnecting reader is replayed from memory, and from the database
+only when it is further behind; the replay waits for the reader's socket to drain
+(:meth:`Reader.drain`). A registered reader whose send buffer passes its limit is dropped by its
+own connection (it resumes with Last-Event-ID) and unsubscribes itself, so memory stays
+bounded.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from liveblog.pubsub.broker import WakeUp
 
 log = logging.getLogger("liveblog.hub")
 
-HEARTBEAT = b": keep-alive\n\n"
 PULL_BATCH = 128
 """Most events read and written in one go, which bounds the size of one write."""
 REPLAY_READ_BATCH, REPLAY_READ_BYTES = 16, 128 * 1024
@@ -40,7 +41,7 @@ REPLAY_WRITE_BYTES = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One event, encoded once as a complete SSE message."""
+    """One event, encoded once by the :class:`FrameSource` as the bytes every reader is sent."""
 
     seq: int
     data: bytes
@@ -96,6 +97,10 @@ class FrameSource(Protocol):
     def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
         """A ``reset`` message telling a reader to reload the page state at ``head``."""
 
+    @property
+    def heartbeat(self) -> bytes:
+        """Written to idle readers now and then: keeps proxies open, finds dead peers."""
+
 
 RunSync = Callable[..., Awaitable[object]]
 
@@ -141,6 +146,7 @@ class BlogHub:
     joining: set[Reader] = field(default_factory=set)
     """Readers in the middle of :meth:`Hub.subscribe`; the hub is kept while any are."""
     next_heartbeat: float = 0.0
+    heartbeat_data: bytes = b""  # the source's :attr:`FrameSource.heartbeat`
 
     def broadcast(self, frames: list[Frame]) -> None:
         """Write ``frames`` to every reader with one write per reader."""
@@ -165,7 +171,7 @@ class BlogHub:
                 return
 
     def heartbeat(self) -> None:
-        self.write_all(HEARTBEAT)
+        self.write_all(self.heartbeat_data)
 
     def write_all(self, data: bytes) -> None:
         """The hot loop: one write of the same bytes object per reader. It walks a snapshot,
@@ -326,6 +332,7 @@ class Hub:
                 self.source.heads, [blog_id]
             )
             blog = BlogHub(blog_id, heads.get(blog_id, 0), deque(maxlen=self.ring_size))
+            blog.heartbeat_data = self.source.heartbeat
             blog.next_heartbeat = self._next_heartbeat()
             self.blogs[blog_id] = blog
             future.set_result(blog)

@@ -20,14 +20,15 @@ import asyncio
 import logging
 import os
 import socket
-from typing import Any, LiteralString
+from typing import Any, LiteralString, Unpack
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from liveblog.pubsub.broker import CHANNEL, ReconnectHandler, WakeUp, WakeUpHandler
-from liveblog.pubsub.reconnecting import Dispatch, ReconnectingListener, describe
+from liveblog.pubsub.broker import CHANNEL
+from liveblog.pubsub.networked import NetworkedBroker, Timing, TimingOptions
+from liveblog.pubsub.reconnecting import Dispatch, error_summary
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,12 @@ def conninfo_from_url(url: str) -> str:
     return conninfo
 
 
-class PostgresBroker:
+class PostgresBroker(NetworkedBroker["psycopg.AsyncConnection[Any]"]):
     """Wake-ups over PostgreSQL ``LISTEN``/``NOTIFY`` on ``channel``.
 
     ``application_name`` names the connections in ``pg_stat_activity``
     (``<application_name>-listen`` and ``<application_name>-publish``). The timing arguments are
-    in seconds; the defaults suit production, tests shorten them.
+    those of :class:`~liveblog.pubsub.networked.Timing`.
     """
 
     def __init__(
@@ -60,72 +61,21 @@ class PostgresBroker:
         *,
         channel: str = CHANNEL,
         application_name: str = "liveblog",
-        ping_interval: float = 2.0,
-        ping_timeout: float = 3.0,
-        connect_timeout: float = 5.0,
-        publish_timeout: float = 2.0,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        **timing: Unpack[TimingOptions],
     ) -> None:
         self._conninfo = conninfo_from_url(url)
         if not channel or len(channel.encode()) > 63:
             raise ValueError(f"PostgreSQL channel names are 1 to 63 bytes long: {channel!r}")
-        self._channel = channel
+        super().__init__(service="PostgreSQL", channel=channel, log=log, timing=Timing(**timing))
         self._listen_sql = sql.SQL("LISTEN {}").format(sql.Identifier(channel))
         self._application_name = application_name
-        self._ping_interval = ping_interval
-        self._ping_timeout = ping_timeout
-        self._connect_timeout = connect_timeout
-        self._publish_timeout = publish_timeout
         self._publisher: psycopg.AsyncConnection[Any] | None = None
         self._publish_lock: asyncio.Lock | None = None
-        self._listener = ReconnectingListener(
-            service="PostgreSQL",
-            channel=channel,
-            log=log,
-            connect=self._listen_connection,
-            listen=self._listen,
-            close=_close,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-        )
 
-    @property
-    def connected(self) -> bool:
-        """Whether the listener connection is up (for health reporting)."""
-        return self._listener.connected
+    def _open_publisher(self) -> None:
+        self._publish_lock = asyncio.Lock()  # the connection is made by the first publish
 
-    async def start(self, on_wake_up: WakeUpHandler, on_reconnect: ReconnectHandler) -> None:
-        """Listen, then return; if PostgreSQL is unreachable, log and keep trying in the
-        background (``on_reconnect`` is called once the listener is finally up)."""
-        if self._listener.running:
-            return
-        self._publish_lock = asyncio.Lock()
-        try:
-            await self._listener.start(on_wake_up, on_reconnect)
-        except BaseException:  # cancelled while connecting: leave nothing behind
-            await self.stop()
-            raise
-
-    async def publish(self, wake_up: WakeUp) -> None:
-        """NOTIFY the wake-up; on any failure log a warning and return (never raises)."""
-        lock = self._publish_lock
-        if not self._listener.running or lock is None:
-            log.debug("PostgreSQL broker not running; dropping %s", wake_up)
-            return
-        try:
-            async with asyncio.timeout(self._publish_timeout), lock:
-                if self._listener.running:  # stop() may have run while we waited for the lock
-                    await self._notify(wake_up.encode())
-        except Exception as exc:
-            log.warning(
-                "PostgreSQL broker: could not publish %s (%s); readers catch up after reconnect",
-                wake_up,
-                describe(exc),
-            )
-
-    async def stop(self) -> None:
-        await self._listener.stop()
+    async def _close_publisher(self) -> None:
         lock = self._publish_lock
         if lock is not None:
             async with lock:  # let a publish in flight finish (it is bounded by its timeout)
@@ -136,13 +86,24 @@ class PostgresBroker:
         if publisher is not None:
             await _close(publisher)
 
+    async def _send(self, payload: str) -> None:
+        lock = self._publish_lock
+        if lock is None:
+            return
+        async with lock:
+            if self._listener.running:  # stop() may have run while we waited for the lock
+                await self._notify(payload)
+
+    async def _close_link(self, link: psycopg.AsyncConnection[Any]) -> None:
+        await _close(link)
+
     async def _connect(self, role: str) -> psycopg.AsyncConnection[Any]:
-        async with asyncio.timeout(self._connect_timeout + 1):
+        async with asyncio.timeout(self._timing.connect_timeout + 1):
             return await psycopg.AsyncConnection.connect(
                 self._conninfo,
                 autocommit=True,
                 application_name=f"{self._application_name}-{role}",
-                connect_timeout=max(2, round(self._connect_timeout)),
+                connect_timeout=max(2, round(self._timing.connect_timeout)),
             )
 
     async def _notify(self, payload: str) -> None:
@@ -156,7 +117,7 @@ class PostgresBroker:
                 conn = self._publisher = await self._connect("publish")
             try:
                 await _execute_bounded(
-                    conn, _NOTIFY, (self._channel, payload), self._publish_timeout
+                    conn, _NOTIFY, (self._channel, payload), self._timing.publish_timeout
                 )
                 return
             except psycopg.OperationalError:
@@ -165,10 +126,10 @@ class PostgresBroker:
                 if attempt == 2:
                     raise
 
-    async def _listen_connection(self) -> psycopg.AsyncConnection[Any]:
+    async def _subscribe(self) -> psycopg.AsyncConnection[Any]:
         conn = await self._connect("listen")
         try:
-            await _execute_bounded(conn, self._listen_sql, None, self._connect_timeout)
+            await _execute_bounded(conn, self._listen_sql, None, self._timing.connect_timeout)
         except BaseException:
             await _close(conn)
             raise
@@ -177,11 +138,11 @@ class PostgresBroker:
     async def _listen(self, conn: psycopg.AsyncConnection[Any], dispatch: Dispatch) -> None:
         """Dispatch notifications until the connection fails or stops answering."""
         while True:
-            async for notify in conn.notifies(timeout=self._ping_interval):
+            async for notify in conn.notifies(timeout=self._timing.ping_interval):
                 if notify.channel == self._channel:
                     dispatch(notify.payload)
             # Heartbeat. Notifications arriving meanwhile are kept for the next notifies().
-            await _execute_bounded(conn, self._listen_sql, None, self._ping_timeout)
+            await _execute_bounded(conn, self._listen_sql, None, self._timing.ping_timeout)
 
 
 async def _execute_bounded(
@@ -221,7 +182,7 @@ async def _close(conn: psycopg.AsyncConnection[Any]) -> None:
     try:
         await conn.close()
     except Exception as exc:
-        log.debug("PostgreSQL broker: closing a connection failed (%s)", describe(exc))
+        log.debug("PostgreSQL broker: closing a connection failed (%s)", error_summary(exc))
 
 
 def _force_eof(conn: psycopg.AsyncConnection[Any]) -> None:

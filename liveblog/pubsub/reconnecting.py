@@ -87,7 +87,7 @@ class ReconnectingListener(Generic[Link]):
                 "%s broker: cannot subscribe to %r yet (%s); retrying in the background",
                 self._service,
                 self._channel,
-                describe(exc),
+                error_summary(exc),
             )
         except BaseException:  # cancelled while connecting: leave nothing behind
             await self.stop()
@@ -138,7 +138,7 @@ class ReconnectingListener(Generic[Link]):
                     await self._listen(link, self._dispatch)
                 except Exception as exc:
                     self._log.warning(
-                        "%s broker: lost the subscription (%s)", self._service, describe(exc)
+                        "%s broker: lost the subscription (%s)", self._service, error_summary(exc)
                     )
                 self._connected = False
                 lost, link = link, None
@@ -188,11 +188,11 @@ class ReconnectingListener(Generic[Link]):
             "%s broker: reconnect attempt %d failed (%s)",
             self._service,
             attempt,
-            describe(exc),
+            error_summary(exc),
         )
 
 
-def describe(exc: BaseException) -> str:
+def error_summary(exc: BaseException) -> str:
     """The exception on one line (some messages, libpq's among them, span several)."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

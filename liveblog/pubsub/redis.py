@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Unpack
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -24,18 +25,19 @@ from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from liveblog.pubsub.broker import CHANNEL, ReconnectHandler, WakeUp, WakeUpHandler
-from liveblog.pubsub.reconnecting import Dispatch, ReconnectingListener, describe
+from liveblog.pubsub.broker import CHANNEL
+from liveblog.pubsub.networked import NetworkedBroker, Timing, TimingOptions
+from liveblog.pubsub.reconnecting import Dispatch, error_summary
 
 log = logging.getLogger(__name__)
 
 
-class RedisBroker:
+class RedisBroker(NetworkedBroker["_Session"]):
     """Wake-ups over Redis ``PUBLISH``/``SUBSCRIBE`` on ``channel``.
 
     ``client_name`` names the connections (``CLIENT LIST`` shows ``<client_name>-listen`` and
-    ``<client_name>-publish``). The timing arguments are in seconds; the defaults suit
-    production, tests shorten them.
+    ``<client_name>-publish``). The timing arguments are those of
+    :class:`~liveblog.pubsub.networked.Timing`.
     """
 
     def __init__(
@@ -44,78 +46,36 @@ class RedisBroker:
         *,
         channel: str = CHANNEL,
         client_name: str = "liveblog",
-        ping_interval: float = 2.0,
-        ping_timeout: float = 3.0,
-        connect_timeout: float = 5.0,
-        publish_timeout: float = 2.0,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        **timing: Unpack[TimingOptions],
     ) -> None:
         parse_url(url)  # a malformed URL fails here, not in the background task
+        super().__init__(service="Redis", channel=channel, log=log, timing=Timing(**timing))
         self._url = url
-        self._channel = channel
         self._client_name = client_name
-        self._ping_interval = ping_interval
-        self._ping_timeout = ping_timeout
-        self._connect_timeout = connect_timeout
-        self._publish_timeout = publish_timeout
         self._publisher: Redis | None = None
-        self._listener = ReconnectingListener(
-            service="Redis",
-            channel=channel,
-            log=log,
-            connect=self._subscribe,
-            listen=self._listen,
-            close=_Session.close,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-        )
 
-    @property
-    def connected(self) -> bool:
-        """Whether the subscriber connection is up (for health reporting)."""
-        return self._listener.connected
-
-    async def start(self, on_wake_up: WakeUpHandler, on_reconnect: ReconnectHandler) -> None:
-        """Subscribe, then return; if Redis is unreachable, log and keep trying in the background
-        (``on_reconnect`` is called once the subscription is finally up)."""
-        if self._listener.running:
-            return
+    def _open_publisher(self) -> None:
         self._publisher = self._client("publish", retries=1)
-        try:
-            await self._listener.start(on_wake_up, on_reconnect)
-        except BaseException:  # cancelled while connecting: leave nothing behind
-            await self.stop()
-            raise
 
-    async def publish(self, wake_up: WakeUp) -> None:
-        """PUBLISH the wake-up; on any failure log a warning and return (never raises)."""
-        client = self._publisher
-        if client is None:
-            log.debug("Redis broker not running; dropping %s", wake_up)
-            return
-        try:
-            async with asyncio.timeout(self._publish_timeout):
-                await client.publish(self._channel, wake_up.encode())
-        except Exception as exc:
-            log.warning(
-                "Redis broker: could not publish %s (%s); readers catch up after reconnect",
-                wake_up,
-                describe(exc),
-            )
-
-    async def stop(self) -> None:
+    async def _close_publisher(self) -> None:
         publisher, self._publisher = self._publisher, None
-        await self._listener.stop()
         if publisher is not None:
             await publisher.aclose()
+
+    async def _send(self, payload: str) -> None:
+        client = self._publisher
+        if client is not None:
+            await client.publish(self._channel, payload)
+
+    async def _close_link(self, link: _Session) -> None:
+        await link.close()
 
     def _client(self, role: str, *, retries: int) -> Redis:
         return Redis.from_url(
             self._url,
             client_name=f"{self._client_name}-{role}",
-            socket_connect_timeout=self._connect_timeout,
-            socket_timeout=max(self._connect_timeout, self._publish_timeout),
+            socket_connect_timeout=self._timing.connect_timeout,
+            socket_timeout=max(self._timing.connect_timeout, self._timing.publish_timeout),
             socket_keepalive=True,
             # retries=0 with no supported errors: every connection error surfaces to us.
             retry=Retry(NoBackoff(), retries)
@@ -129,10 +89,10 @@ class RedisBroker:
         pubsub = client.pubsub()
         session = _Session(client, pubsub)
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout(self._timing.connect_timeout):
                 await pubsub.subscribe(self._channel)
                 while True:
-                    message = await pubsub.get_message(timeout=self._connect_timeout)
+                    message = await pubsub.get_message(timeout=self._timing.connect_timeout)
                     if message is not None and message["type"] == "subscribe":
                         break
         except BaseException:
@@ -143,20 +103,21 @@ class RedisBroker:
     async def _listen(self, session: _Session, dispatch: Dispatch) -> None:
         """Dispatch messages until the connection fails or stops answering."""
         pubsub = session.pubsub
+        ping_interval, ping_timeout = self._timing.ping_interval, self._timing.ping_timeout
         loop = asyncio.get_running_loop()
         last_heard = loop.time()
         ping_sent: float | None = None
         while True:
             now = loop.time()
-            if ping_sent is None and now - last_heard >= self._ping_interval:
+            if ping_sent is None and now - last_heard >= ping_interval:
                 await pubsub.ping()
                 ping_sent = now
             if ping_sent is None:
-                deadline = last_heard + self._ping_interval
-            elif now - ping_sent >= self._ping_timeout:
-                raise ConnectionError(f"no reply to PING within {self._ping_timeout:g}s")
+                deadline = last_heard + ping_interval
+            elif now - ping_sent >= ping_timeout:
+                raise ConnectionError(f"no reply to PING within {ping_timeout:g}s")
             else:
-                deadline = ping_sent + self._ping_timeout
+                deadline = ping_sent + ping_timeout
             message = await pubsub.get_message(timeout=max(deadline - now, 0.001))
             if message is None:
                 continue
@@ -178,8 +139,8 @@ class _Session:
         try:
             await self.pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
         except Exception as exc:
-            log.debug("Redis broker: closing the subscription failed (%s)", describe(exc))
+            log.debug("Redis broker: closing the subscription failed (%s)", error_summary(exc))
         try:
             await self.client.aclose()
         except Exception as exc:
-            log.debug("Redis broker: closing the client failed (%s)", describe(exc))
+            log.debug("Redis broker: closing the client failed (%s)", error_summary(exc))

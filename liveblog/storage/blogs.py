@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -83,3 +84,9 @@ def site_version(conn: Connection) -> int:
 
     total = func.coalesce(func.sum(blogs.c.last_seq), 0) + func.count()
     return int(conn.execute(select(total).select_from(blogs)).scalar_one())
+
+
+def heads(conn: Connection, blog_ids: Collection[int]) -> dict[int, int]:
+    """The newest event number (``last_seq``) of each of these blogs that exists."""
+    rows = conn.execute(select(blogs.c.id, blogs.c.last_seq).where(blogs.c.id.in_(list(blog_ids))))
+    return {int(r.id): int(r.last_seq) for r in rows}

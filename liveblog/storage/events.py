@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from liveblog.domain.models import Event, EventType
 from liveblog.storage import blogs as blog_rows
@@ -92,10 +92,3 @@ def after(conn: Connection, blog_id: int, seq: int, limit: int = 1000) -> list[E
         )
         for r in rows
     ]
-
-
-def count(conn: Connection, blog_id: int | None = None) -> int:
-    query = select(func.count()).select_from(events)
-    if blog_id is not None:
-        query = query.where(events.c.blog_id == blog_id)
-    return int(conn.execute(query).scalar_one())

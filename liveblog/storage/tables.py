@@ -64,6 +64,16 @@ token_revocations = Table(
     Column("generation", BigInteger, nullable=False),
 )
 
+# One row (id 1): a random secret (64 hex digits) made by migration 0005, from which the
+# signing keys of pagination cursors are derived unless LIVEBLOG_SECRET_KEY is set
+# (liveblog.storage.site). Every process using the database shares it.
+site_secrets = Table(
+    "site_secrets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("secret", String(64), nullable=False),
+)
+
 blogs = Table(
     "blogs",
     metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,15 @@ from liveblog.pubsub import broker_from_url
 from liveblog.pubsub.hub import Hub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
-from liveblog.web import api, errors, health, reader, reader_live
-from liveblog.web.api import events
+from liveblog.web import api, errors, health
 from liveblog.web.head import HeadAsGet
 from liveblog.web.limits import RequestLimits
-from liveblog.web.live import Live
-from liveblog.web.live_frames import LogFrames
-from liveblog.web.live_protocol import STATE_KEY, STREAM_PATH
+from liveblog.web.live import polling, route
+from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
+from liveblog.web.live.frames import LogFrames
 from liveblog.web.page_cache import PageCache
+from liveblog.web.reader.fast_path import ReaderFastPath, key_for
+from liveblog.web.reader.routes import router as reader_router
 from liveblog.web.security_headers import (
     CONTENT_SECURITY_POLICY,
     SecurityHeaders,
@@ -60,7 +62,7 @@ def create_app(
     if migrate:
         upgrade(db)
     actions = Actions(db, clock=clock)
-    pages = PageCache(settings, db, clock=clock)
+    pages = PageCache(settings, db)
     actions.on_commit(pages.invalidate)
     live = _live(settings, db)
     actions.on_commit(live.notify)
@@ -94,12 +96,14 @@ def create_app(
         live=live,
         tokens=TokenCache(settings.token_cache_seconds),
     )
-    app.fast_path = reader.ReaderFastPath(pages, keys=(reader.key_for, events.poll_key_for))
+    services = app.state.services
+    reader_key = partial(key_for, cursor_key=lambda: services.cursor_key)
+    app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for))
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
-    app.include_router(reader_live.router)
-    app.include_router(reader.router)
+    app.include_router(route.router)
+    app.include_router(reader_router)
     app.include_router(api.router)
     app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
@@ -136,12 +140,12 @@ def _api_docs() -> _Docs:
 
 
 class _LiveblogApp(FastAPI):
-    fast_path: reader.ReaderFastPath
+    fast_path: ReaderFastPath
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Fresh cached reader pages are answered in front of everything else (FastAPI's own
         per-request work, error handling and middleware included; see
-        :class:`reader.ReaderFastPath`): a cache hit cannot fail, and every layer skipped is
+        :class:`ReaderFastPath`): a cache hit cannot fail, and every layer skipped is
         time per request on the busiest path."""
         if not await self.fast_path.answer(scope, receive, send):
             await super().__call__(scope, receive, send)

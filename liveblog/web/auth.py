@@ -18,8 +18,7 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `liveblog 
 
 
 class Unauthorized(DomainError):
-    status = 401
-    title = "Unauthorized"
+    """No valid API token (401; see ``liveblog.web.problems``)."""
 
 
 async def current_user(

@@ -10,11 +10,11 @@ clients that never finish their heads (slowloris) take every descriptor. So:
   (or after it began its next request) is closed;
 * beyond ``max_connections`` open connections, a new one gets ``503`` with ``Retry-After`` the
   moment it is accepted, before anything is read or parsed, and is closed;
-* event streams are counted per client address in :class:`liveblog.web.live.Live`
+* event streams are counted per client address in :class:`liveblog.web.live.delivery.Live`
   (:class:`StreamsPerAddress`), ``429`` with ``Retry-After`` beyond the limit.
 
 The HTTP protocols enforce the first three: :class:`LimitedH11Protocol` here and
-``LimitedHttpToolsProtocol`` in :mod:`liveblog.web.live_protocol` (which imports httptools).
+``LimitedHttpToolsProtocol`` in :mod:`liveblog.web.live.protocol` (which imports httptools).
 They read the limits from :class:`LiveConfig`, which :func:`liveblog.web.server.uvicorn_config`
 builds from the settings.
 """

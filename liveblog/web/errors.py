@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Match
 
 from liveblog.domain.errors import DomainError, FieldError
-from liveblog.web.problems import from_domain, problem
+from liveblog.web.problems import domain_problem, from_domain, problem
 
 log = logging.getLogger("liveblog.web")
 
@@ -55,11 +55,12 @@ def field_errors(exc: RequestValidationError) -> list[FieldError]:
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    status = domain_problem(exc).status
     if _wants_problem(request):
         response: Response = from_domain(exc)
     else:
-        response = _html_error(exc.status, exc.detail)
-    if exc.status == 401:
+        response = _html_error(status, exc.detail)
+    if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="liveblog"'
     return response
 

@@ -12,9 +12,9 @@ and any local commit, to any blog, makes them stale at once.
 
 Serving a page:
 
-* **Fresh hit** - checked less than ``page_revalidate_seconds`` ago (``time.monotonic``, not the
-  injected clock) and no local commit to the blog since it was rendered: served from memory,
-  the database is not touched.
+* **Fresh hit** - checked less than ``page_revalidate_seconds`` ago (``time.monotonic``: pages
+  never show the current time) and no local commit to the blog since it was rendered: served
+  from memory, the database is not touched.
 * **Expired** - one cheap query (``storage.blogs.version``) asks for the blog's version; if it is
   unchanged the page is fresh again, otherwise it is rendered anew. This is how writes of other
   processes (a second server, the CLI) reach this process, within the window.
@@ -44,11 +44,11 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from liveblog.actions import Clock, Committed
+from liveblog.actions import Committed
 from liveblog.config import Settings
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
-from liveblog.web.pages import Rendered
+from liveblog.web.reader.models import Rendered
 from liveblog.web.security_headers import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
 from liveblog.web.security_headers import PAGE_HEADERS
 
@@ -160,14 +160,10 @@ class PageCache:
         settings: Settings,
         db: Database,
         *,
-        clock: Clock,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.db = db
-        # Pages never show the current time, so the clock is not needed to render or expire
-        # them; it is kept for symmetry with Actions.
-        self.clock = clock
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._slots: OrderedDict[Key, _Slot] = OrderedDict()

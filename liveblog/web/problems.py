@@ -1,15 +1,28 @@
 """RFC 9457 problem details: every API error is ``application/problem+json`` with a title, a
-detail a person can act on and, for invalid input, one entry per bad field."""
+detail a person can act on and, for invalid input, one entry per bad field. Domain errors carry
+no HTTP: :data:`DOMAIN_PROBLEMS` says which status each maps to."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from starlette.responses import Response
 
-from liveblog.domain.errors import DomainError, FieldError, InvalidInput, PreconditionFailed
+from liveblog.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from liveblog.web.auth import Unauthorized
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:liveblog:problem:"
@@ -47,19 +60,49 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
-_TYPES = {400: "bad-request", 403: "forbidden", 404: "not-found", 409: "conflict", 410: "gone",
-          412: "stale-version", 422: "invalid-input", 428: "version-required"}  # fmt: skip
+@dataclass(frozen=True)
+class DomainProblem:
+    """How the API answers one kind of domain error: its status, problem type and title."""
+
+    status: int
+    type_: str | None  # appended to TYPE_BASE; None for about:blank
+    title: str
+
+
+DOMAIN_PROBLEMS: dict[type[DomainError], DomainProblem] = {
+    DomainError: DomainProblem(400, "bad-request", "Bad Request"),
+    Unauthorized: DomainProblem(401, None, "Unauthorized"),
+    Forbidden: DomainProblem(403, "forbidden", "Forbidden"),
+    NotFound: DomainProblem(404, "not-found", "Not Found"),
+    Conflict: DomainProblem(409, "conflict", "Conflict"),
+    Gone: DomainProblem(410, "gone", "Gone"),
+    PreconditionFailed: DomainProblem(412, "stale-version", "Precondition Failed"),
+    InvalidInput: DomainProblem(422, "invalid-input", "Invalid input"),
+    PreconditionRequired: DomainProblem(428, "version-required", "Precondition Required"),
+}
+"""Each domain error class and what it maps to; a subclass not listed maps as its nearest
+listed base class does."""
+
+
+def domain_problem(error: DomainError) -> DomainProblem:
+    """What ``error`` maps to (see :data:`DOMAIN_PROBLEMS`)."""
+    for cls in type(error).__mro__:
+        found = DOMAIN_PROBLEMS.get(cls)
+        if found is not None:
+            return found
+    return DOMAIN_PROBLEMS[DomainError]  # not reached: every error is a DomainError
 
 
 def from_domain(error: DomainError) -> ProblemResponse:
+    mapped = domain_problem(error)
     extra: dict[str, Any] = {}
     if isinstance(error, PreconditionFailed):
         extra["current_version"] = error.current_version
     return problem(
-        error.status,
+        mapped.status,
         error.detail,
-        type_=_TYPES.get(error.status),
-        title=error.title,
+        type_=mapped.type_,
+        title=mapped.title,
         errors=error.errors if isinstance(error, InvalidInput) else None,
         **extra,
     )

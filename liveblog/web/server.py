@@ -1,5 +1,5 @@
 """How liveblog runs under uvicorn: uvloop and httptools where installed, with the protocol that
-hands event streams to the live hub (see :mod:`liveblog.web.live_protocol`), and the connection
+hands event streams to the live hub (see :mod:`liveblog.web.live.protocol`), and the connection
 limits of :mod:`liveblog.web.connection_limits` on whichever protocol runs."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def fastest_available() -> tuple[str, str | type[asyncio.Protocol]]:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     if importlib.util.find_spec("httptools") is None:
         return loop, "h11"
-    from liveblog.web.live_protocol import LiveHttpToolsProtocol  # imports httptools
+    from liveblog.web.live.protocol import LiveHttpToolsProtocol  # imports httptools
 
     return loop, LiveHttpToolsProtocol
 
@@ -57,7 +57,7 @@ def _limited(http: str | type[asyncio.Protocol]) -> str | type[asyncio.Protocol]
     if http == "h11":
         return LimitedH11Protocol
     if http == "httptools":
-        from liveblog.web.live_protocol import LimitedHttpToolsProtocol  # imports httptools
+        from liveblog.web.live.protocol import LimitedHttpToolsProtocol  # imports httptools
 
         return LimitedHttpToolsProtocol
     return http

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
 from liveblog.actions import Actions
 from liveblog.config import Settings
+from liveblog.domain.pagination import cursor_key
 from liveblog.storage.database import Database
+from liveblog.storage.site import site_secret
 from liveblog.web.token_cache import TokenCache
 
 if TYPE_CHECKING:
-    from liveblog.web.live import Live
+    from liveblog.web.live.delivery import Live
     from liveblog.web.page_cache import PageCache
 
 
@@ -25,6 +28,11 @@ class Services:
     pages: PageCache
     live: Live
     tokens: TokenCache
+
+    @cached_property
+    def cursor_key(self) -> bytes:
+        """Signs pagination cursors (read from the database once, on first use)."""
+        return cursor_key(site_secret(self.db, self.settings.secret_key))
 
 
 async def services(request: HTTPConnection) -> Services:

@@ -206,6 +206,7 @@ def test_stale_or_missing_if_match(
 
 @pytest.mark.usefixtures("unchanged")
 def test_bad_query_parameters(client: TestClient) -> None:
+    key = client.app.state.services.cursor_key  # type: ignore[attr-defined]  # a real signature
     for query, field in (
         ("limit=0", "limit"),
         ("limit=100000", "limit"),
@@ -213,7 +214,7 @@ def test_bad_query_parameters(client: TestClient) -> None:
         ("order=sideways", "order"),
         ("cursor=%%%", "cursor"),
         ("cursor=bm90LWEtY3Vyc29y", "cursor"),
-        ("cursor=" + Cursor(datetime(2023, 1, 1, tzinfo=UTC), 2**63).encode(), "cursor"),
+        ("cursor=" + Cursor(datetime(2023, 1, 1, tzinfo=UTC), 2**63).encode(key), "cursor"),
     ):
         response = client.get(f"/api/v1/blogs/storm/entries?{query}")
         assert_problem(response, 422, field)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from liveblog.config import Settings
+from liveblog.domain.pagination import Cursor, cursor_key
 from liveblog.storage.database import Database
+from liveblog.web.app import create_app
 from tests.api.helpers import assert_problem, new_blog, new_entry, snapshot
 from tests.conftest import FakeClock
 
@@ -133,6 +137,59 @@ def test_keyset_pagination_walks_every_entry_once(
                 break
         # Entries with equal published_at come in id order (oldest) or reverse (newest).
         assert seen == expected, order
+
+
+def first_cursor(client: TestClient, admin_headers: dict[str, str], blog: str) -> str:
+    for i in range(3):
+        new_entry(client, admin_headers, body=f"n{i}")
+    page = client.get(f"/api/v1/blogs/{blog}/entries", params={"limit": 1}).json()
+    cursor: str = page["next_cursor"]
+    return cursor
+
+
+def test_a_cursor_the_server_did_not_make_is_422(
+    client: TestClient, admin_headers: dict[str, str], blog: str
+) -> None:
+    given = first_cursor(client, admin_headers, blog)
+    position, signature = given.split(".")
+    made_up = Cursor(datetime(2023, 10, 12, tzinfo=UTC), 1)
+    forged = [
+        position,  # unsigned, as cursors were before
+        made_up.position,  # a made-up position, unsigned
+        made_up.encode(cursor_key("a guess")),
+        f"{made_up.encode(cursor_key('a guess')).split('.')[0]}.{signature}",  # another position under this signature
+        f"{position}.{signature[::-1]}",
+        given + "A",
+    ]
+    for cursor in forged:
+        response = client.get(f"/api/v1/blogs/{blog}/entries", params={"cursor": cursor})
+        assert_problem(response, 422, "cursor")
+    assert client.get(f"/api/v1/blogs/{blog}/entries", params={"cursor": given}).status_code == 200
+
+
+def test_cursors_are_good_in_every_process_of_one_database(
+    client: TestClient, admin_headers: dict[str, str], blog: str, db: Database, settings: Settings
+) -> None:
+    """The secret is the database's, so another server process takes this one's cursors."""
+    given = first_cursor(client, admin_headers, blog)
+    with TestClient(create_app(settings, db=db, migrate=False)) as other:
+        response = other.get(f"/api/v1/blogs/{blog}/entries", params={"cursor": given})
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 2
+
+
+def test_the_secret_key_setting_replaces_the_stored_secret(
+    client: TestClient, admin_headers: dict[str, str], blog: str, db: Database, settings: Settings
+) -> None:
+    stored = first_cursor(client, admin_headers, blog)
+    configured = replace(settings, secret_key="configured secret")
+    position = Cursor.decode(stored, client.app.state.services.cursor_key)  # type: ignore[attr-defined]
+    with TestClient(create_app(configured, db=db, migrate=False)) as other:
+        url = f"/api/v1/blogs/{blog}/entries"
+        assert_problem(other.get(url, params={"cursor": stored}), 422, "cursor")
+        own = position.encode(cursor_key("configured secret"))
+        assert other.get(url, params={"cursor": own}).status_code == 200
+        assert other.get(url, params={"limit": 1}).json()["next_cursor"] == own
 
 
 def test_key_events_filter(client: TestClient, admin_headers: dict[str, str], blog: str) -> None:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from liveblog.domain.models import User
-from liveblog.web.api.events import poll_key_for
+from liveblog.web.live.polling import poll_key_for
 from tests.api.helpers import assert_problem
 from tests.conftest import FakeClock, Statements, application_not_entered
 from tests.live.page_model import ARTICLE, applied

@@ -47,6 +47,37 @@ def test_multiline_text_normalises_line_endings() -> None:
     assert rules.text(errors, "b", "a\r\nb", max_len=10, required=True, multiline=True) == "a\nb"
 
 
+@pytest.mark.parametrize("value", ["Lage\n", "\nLage", "Lage\r\n", " Lage \t\n "])
+def test_text_is_trimmed_before_it_is_checked(value: str) -> None:
+    errors = rules.Collector()
+    assert rules.text(errors, "h", value, max_len=4, required=True, multiline=False) == "Lage"
+    assert errors.errors == []
+
+
+@pytest.mark.parametrize("value", ["La\nge", "La\rge", "La\r\nge"])
+def test_single_line_text_rejects_inner_line_breaks(value: str) -> None:
+    assert _check(_headline, value) == ["h"]
+
+
+def test_carriage_return_and_tab_are_allowed_control_characters() -> None:
+    errors = rules.Collector()
+    assert rules.text(errors, "b", "a\rb\tc", max_len=10, required=True, multiline=True)
+    assert errors.errors == []
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\x0bb", "a\x7fb", "a\x1bb"])
+def test_other_control_characters_are_rejected(value: str) -> None:
+    assert _check(_body, value) == ["b"]
+
+
+def _headline(errors: rules.Collector, value: str) -> object:
+    return rules.text(errors, "h", value, max_len=200, required=True, multiline=False)
+
+
+def _body(errors: rules.Collector, value: str) -> object:
+    return rules.text(errors, "b", value, max_len=200, required=True, multiline=True)
+
+
 def test_time_zones_and_languages() -> None:
     assert _check(rules.timezone, "Europe/Berlin") == []
     assert _check(rules.timezone, "America/Argentina/Buenos_Aires") == []

@@ -110,6 +110,23 @@ class SSEClient:
             return True
         raise AssertionError(f"unexpected message {got}")
 
+    def wait_for_comment(self, timeout: float = 5.0) -> str:
+        """The first comment line (a heartbeat) to arrive; no message may come before it."""
+        deadline = time.monotonic() + timeout
+        while not self.comments:
+            self.pending += self._body()
+            while b"\n\n" in self.pending and not self.comments:
+                block, _, self.pending = self.pending.partition(b"\n\n")
+                message = self._parse(block)
+                assert message is None, f"unexpected message {message}"
+            remaining = deadline - time.monotonic()
+            if self.comments:
+                break
+            if remaining <= 0:
+                raise TimeoutError(f"no comment within {timeout}s")
+            self._recv(remaining)
+        return self.comments[0]
+
     def _parse(self, block: bytes) -> Message | None:
         parsed = parse_block(block)
         self.comments += parsed.comments

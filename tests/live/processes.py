@@ -32,11 +32,11 @@ from liveblog.actions import Actions
 from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import upgrade
 from tests.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
+from tests.local_servers import REDIS_HINT as REDIS_HINT  # used by the tests
+from tests.local_servers import REDIS_URL as REDIS_URL
 
 LIVEBLOG = Path(sys.executable).parent / "liveblog"
 PASSWORD = "correct horse battery"
-REDIS_URL = os.environ.get("LIVEBLOG_TEST_REDIS_URL", "")
-REDIS_HINT = "Redis tests skipped: set LIVEBLOG_TEST_REDIS_URL=redis://127.0.0.1:6379/0 to run them"
 REDIS_CHANNEL = "liveblog_events"  # liveblog.pubsub.broker.CHANNEL, what `serve` listens on
 
 # -- settings and the database --------------------------------------------------------------------

@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 
-from liveblog.web.sse import QueueSubscriber
+from liveblog.web.live.sse import QueueSubscriber
 
 _ID = re.compile(rb"^id: (\d+)\nevent: ([a-z.]+)\n", re.M)
 
 
 class RecordingReader(QueueSubscriber):
-    """The ASGI path's reader with every write recorded instead of queued.
-
-    ``limit``: once registered, a write past that many bytes in total closes the reader and
-    calls ``on_lost`` (as a connection dropped for being too slow does). ``paused``: the reader
-    starts with a full buffer; the replay must wait until :meth:`resume` is called.
+    """The ASGI path's reader with every write recorded instead of queued, and never dropped
+    for being slow (the hub tests drop real readers). ``paused``: the reader starts with a full
+    buffer; the replay must wait until :meth:`resume` is called.
     """
 
-    def __init__(
-        self,
-        limit: int | None = None,
-        *,
-        on_lost: Callable[[QueueSubscriber], None] | None = None,
-        paused: bool = False,
-    ) -> None:
-        super().__init__(max_bytes=limit if limit is not None else 2**62)
-        self.on_lost = on_lost
+    def __init__(self, *, paused: bool = False) -> None:
+        super().__init__(max_bytes=2**62)
         self.data = bytearray()
         self.changed = asyncio.Event()
         if paused:
@@ -35,9 +25,6 @@ class RecordingReader(QueueSubscriber):
 
     def write(self, data: bytes) -> None:
         if self.closed:
-            return
-        if self.live and len(self.data) + len(data) > self.max_bytes:
-            self.close()
             return
         self.data += data
         self.changed.set()

@@ -22,7 +22,7 @@ from liveblog.web.connection_limits import (
     address_key,
     resolve_max_connections,
 )
-from liveblog.web.live_protocol import LimitedHttpToolsProtocol, LiveHttpToolsProtocol
+from liveblog.web.live.protocol import LimitedHttpToolsProtocol, LiveHttpToolsProtocol
 from tests.live.conftest import Served, serve
 from tests.live.sse_reading import HOST, Head, read_head
 

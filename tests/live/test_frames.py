@@ -1,8 +1,9 @@
-"""Frames encoded at commit time are the frames the log gives back later; an event that cannot
+"""Frames encoded at commit time are the frames the log gives back; an event that cannot
 be encoded becomes a placeholder with its number, and the events after it still come."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -11,52 +12,88 @@ from sqlalchemy import update
 
 from liveblog.actions import Actions, Committed
 from liveblog.domain.models import User
+from liveblog.pubsub.hub import Frame, Hub
+from liveblog.pubsub.memory import MemoryBroker
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
 from liveblog.storage.tables import events
-from liveblog.web.live_frames import LogFrames, read_events, skipped_frame
+from liveblog.web.live.delivery import Live
+from liveblog.web.live.frames import LogFrames, read_events, skipped_frame
+from tests.live.readers import RecordingReader
+from tests.waiting import wait_until_async
 
 
-def test_frames_from_a_commit_equal_frames_read_back_from_the_log(
+def test_frames_a_commit_hands_the_hub_equal_frames_read_back_from_the_log(
     db: Database, actions: Actions, admin: User
 ) -> None:
+    """The production path: ``Live.notify`` (a commit listener, called in the writing thread)
+    encodes the committed events with ``LogFrames.frames_for`` and hands them to the hub, which
+    writes them to its readers without reading the log. Those frames must be the ones a replay
+    of the same events gives (read back at the same commit, so the page state is the same)."""
     source = LogFrames(db)
-    pairs = []
+    read_back: list[Frame] = []
 
-    def compare(note: Committed) -> None:
-        # Each commit's frames, encoded from what the commit wrote, against the same events
-        # read back from the log right after it (the page state is the blog's newest in both).
+    def read_back_after(note: Committed) -> None:  # runs right after Live.notify
         first = note.events[0].seq
-        pairs.append(
-            (
-                source.frames_for(note.blog_id, note.events),
-                source.frames_after(note.blog_id, first - 1, len(note.events)),
-            )
-        )
+        read_back.extend(source.frames_after(note.blog_id, first - 1, len(note.events)))
 
-    actions.on_commit(compare)
-    actions.create_blog(admin, slug="flut", title="Flut", language="de")
-    entry = actions.create_entry(admin, "flut", body="Pegel *steigt*.", headline="Pegel")
-    actions.update_entry(admin, "flut", entry.id, {"pinned": True}, if_match=1)
-    other = actions.create_entry(admin, "flut", body="Deich hält.", pinned=True)  # unpins
-    actions.delete_entry(admin, "flut", other.id, if_match=1)
-    actions.update_entry(admin, "flut", entry.id, {"body": "Pegel fällt."}, if_match=3)
-    actions.update_blog(admin, "flut", {"summary": "Neu"})
-    from_commits = [f for frames, _ in pairs for f in frames]
-    from_log = [f for _, frames in pairs for f in frames]
-    assert [f.seq for f in from_commits] == [f.seq for f in from_log] == list(range(1, 9))
-    assert from_commits == from_log
-    # Which frames make the entry's earlier frames obsolete (the hub drops those from memory).
-    assert [(f.entry_id, f.supersedes) for f in from_log] == [
-        (None, False),
-        (entry.id, False),
-        (entry.id, False),  # pinned
-        (entry.id, False),  # unpinned
-        (other.id, False),
-        (other.id, True),
-        (entry.id, True),
-        (None, False),
-    ]
+    def write() -> int:
+        entry = actions.create_entry(admin, "flut", body="Pegel *steigt*.", headline="Pegel")
+        actions.update_entry(admin, "flut", entry.id, {"pinned": True}, if_match=1)
+        other = actions.create_entry(admin, "flut", body="Deich hält.", pinned=True)  # unpins
+        actions.delete_entry(admin, "flut", other.id, if_match=1)
+        actions.update_entry(admin, "flut", entry.id, {"body": "Pegel fällt."}, if_match=3)
+        actions.update_blog(admin, "flut", {"summary": "Neu"})
+        return entry.id
+
+    async def scenario() -> None:
+        hub = Hub(source, heartbeat_range=(3600, 3600))
+        live = Live(db, MemoryBroker(), source, hub)
+        delivered: list[Frame] = []
+        deliver = hub.deliver
+
+        def recording_deliver(blog_id: int, frames: list[Frame]) -> None:
+            delivered.extend(frames)
+            deliver(blog_id, frames)
+
+        hub.deliver = recording_deliver  # type: ignore[method-assign]
+        await live.start()
+        try:
+            blog = actions.create_blog(admin, slug="flut", title="Flut", language="de")
+            actions.on_commit(live.notify)
+            actions.on_commit(read_back_after)
+            reader = RecordingReader()
+            assert await hub.subscribe(blog.id, reader, None)
+            entry_id = await asyncio.to_thread(write)
+            await wait_until_async(lambda: len(reader.events()) == 7, what="seven events")
+        finally:
+            await live.stop()
+        assert [f.seq for f in delivered] == [f.seq for f in read_back] == list(range(2, 9))
+        assert delivered == read_back
+        assert bytes(reader.data) == b"".join(f.data for f in delivered)
+        assert [type_ for _, type_ in reader.events()] == [
+            "entry.created",
+            "entry.pinned",
+            "entry.unpinned",
+            "entry.created",
+            "entry.deleted",
+            "entry.updated",
+            "blog.updated",
+        ]
+        assert b"<em>steigt</em>" in delivered[0].data
+        # Which frames make the entry's earlier frames obsolete (the hub drops those from memory).
+        other_id = delivered[3].entry_id
+        assert [(f.entry_id, f.supersedes) for f in delivered] == [
+            (entry_id, False),
+            (entry_id, False),  # pinned
+            (entry_id, False),  # unpinned
+            (other_id, False),
+            (other_id, True),
+            (entry_id, True),
+            (None, False),
+        ]
+
+    asyncio.run(scenario())
 
 
 def test_an_event_that_cannot_be_encoded_becomes_a_placeholder(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from liveblog.config import Settings
-from liveblog.web import sse
-from liveblog.web.live_protocol import LiveHttpToolsProtocol
-from liveblog.web.sse import MAX_BUFFER_BYTES, StreamProtocol
+from liveblog.web.live import sse
+from liveblog.web.live.protocol import LiveHttpToolsProtocol
+from liveblog.web.live.sse import MAX_BUFFER_BYTES, StreamProtocol
 from tests.live.conftest import Served, serve
+from tests.waiting import wait_until
 
 COUNT = 200
 
@@ -37,10 +37,21 @@ def _blog_far_ahead(served: Served) -> None:
 
 def _wait_for_readers(served: Served, count: int) -> None:
     hub = served.app.state.services.live.hub
-    deadline = time.monotonic() + 5
-    while hub.subscriber_count < count and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert hub.subscriber_count == count
+    wait_until(lambda: hub.subscriber_count == count, what=f"{count} registered reader(s)")
+
+
+def _recording(name: str, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Until the test ends, every call of ``StreamProtocol.<name>`` appends to the list returned
+    whether the stream was live (registered with the hub) or still being replayed."""
+    calls: list[bool] = []
+    original = getattr(StreamProtocol, name)
+
+    def record(self: StreamProtocol, *args: object) -> None:
+        calls.append(self.live)
+        original(self, *args)
+
+    monkeypatch.setattr(StreamProtocol, name, record)
+    return calls
 
 
 def test_a_handed_over_stream_keeps_only_its_transport_and_a_small_protocol(
@@ -87,21 +98,15 @@ def test_a_handed_over_stream_keeps_only_its_transport_and_a_small_protocol(
 
 
 def test_a_long_replay_to_a_slow_reader_waits_for_it_instead_of_dropping_it(
-    handed_over: Served,
+    handed_over: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served = handed_over
     _blog_far_ahead(served)
-    pauses: list[bool] = []
-    original = StreamProtocol.pause_writing
-
-    def pause_writing(self: StreamProtocol) -> None:
-        pauses.append(self.live)
-        original(self)
-
-    StreamProtocol.pause_writing = pause_writing  # type: ignore[method-assign]
+    pauses = _recording("pause_writing", monkeypatch)
     client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
     try:
-        time.sleep(1.0)  # read nothing while the server's buffer fills past its limit
+        # Read nothing until the server's buffer has filled past its limit.
+        wait_until(lambda: pauses, what="the replay to pause on a full buffer")
         replayed = client.messages(COUNT, timeout=60)
         assert [m.id for m in replayed] == list(range(2, COUNT + 2))
         assert pauses, "the replay should have filled the buffer and paused"
@@ -111,7 +116,6 @@ def test_a_long_replay_to_a_slow_reader_waits_for_it_instead_of_dropping_it(
         [live] = client.messages(1)
         assert live.id == COUNT + 2
     finally:
-        StreamProtocol.pause_writing = original  # type: ignore[method-assign]
         client.close()
 
 
@@ -121,9 +125,12 @@ def test_a_reader_that_stops_reading_during_its_replay_is_disconnected(
     served = handed_over
     monkeypatch.setattr(sse, "DRAIN_SECONDS", 0.3)
     _blog_far_ahead(served)
+    lost = _recording("connection_lost", monkeypatch)
     client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
     try:
-        time.sleep(1.5)  # read nothing: the replay stalls, and the server gives up on it
+        # Read nothing: the replay stalls, and the server gives up on it.
+        wait_until(lambda: lost, what="the server to drop the stalled replay")
+        assert lost == [False]
         with pytest.raises(ConnectionError):
             client.messages(COUNT, timeout=30)
         assert served.app.state.services.live.hub.subscriber_count == 0
@@ -131,21 +138,27 @@ def test_a_reader_that_stops_reading_during_its_replay_is_disconnected(
         client.close()
 
 
-def test_shutdown_ends_a_replay_stalled_on_a_full_buffer_at_once(handed_over: Served) -> None:
+def test_shutdown_ends_a_replay_stalled_on_a_full_buffer_at_once(
+    handed_over: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
     served = handed_over
     _blog_far_ahead(served)
+    pauses = _recording("pause_writing", monkeypatch)
+    shutdowns = _recording("shutdown", monkeypatch)
+    lost = _recording("connection_lost", monkeypatch)
     client = served.connect("/live/storm/events", {"Last-Event-ID": "1"})
     try:
-        time.sleep(1.0)  # the replay fills the buffer and waits for it to drain
-        started = time.monotonic()
+        wait_until(lambda: pauses, what="the replay to wait for a full buffer to drain")
         served.server.should_exit = True
         # Still read nothing until uvicorn (which looks every 0.1 s) has begun to shut down:
         # reading would let the replay finish within milliseconds.
-        time.sleep(0.5)
+        wait_until(lambda: shutdowns, what="the server to shut the stream down")
+        # The stalled replay ends at once, aborted by the server's shutdown, while the reader
+        # still reads nothing (closing it after its buffer would wait forever).
+        wait_until(lambda: lost, timeout=3, what="the stalled stream to be closed")
+        assert shutdowns == [False]
         with pytest.raises(ConnectionError):
             client.messages(COUNT, timeout=30)
-        # Well inside uvicorn's 5 s graceful timeout, which would otherwise cancel it.
-        assert time.monotonic() - started < 4
     finally:
         client.close()
 

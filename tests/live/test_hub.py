@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import Collection
 from typing import Any
 
@@ -16,8 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liveblog.pubsub.broker import WakeUp
-from liveblog.pubsub.hub import HEARTBEAT, Frame, Hub
+from liveblog.pubsub.hub import Frame, Hub
+from liveblog.web.live.sse import HEARTBEAT, MAX_BUFFER_BYTES, QueueSubscriber, StreamProtocol
 from tests.live.readers import RecordingReader
+from tests.waiting import wait_until_async
 
 BLOG = 7
 _ID = re.compile(rb"^id: (\d+)\nevent: ([a-z.]+)\n", re.M)
@@ -31,9 +34,13 @@ class MemoryLog:
         self.pruned_below = 1
         self.reads = 0
 
-    def append(self) -> int:
+    def append(self, padding: int = 0) -> int:
+        """A new event, with ``padding`` bytes of payload."""
         seq = len(self.frames) + 1
-        self.frames.append(Frame(seq, f"id: {seq}\nevent: entry.created\ndata: {{}}\n\n".encode()))
+        data = f'{{"p":"{"x" * padding}"}}' if padding else "{}"
+        self.frames.append(
+            Frame(seq, f"id: {seq}\nevent: entry.created\ndata: {data}\n\n".encode())
+        )
         return seq
 
     def frames_after(self, blog_id: int, after: int, limit: int) -> list[Frame]:
@@ -46,6 +53,8 @@ class MemoryLog:
 
     def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
         return Frame(head, f"id: {head}\nevent: reset\ndata: {{}}\n\n".encode())
+
+    heartbeat = HEARTBEAT
 
 
 class Reader(RecordingReader):
@@ -140,20 +149,87 @@ def test_unusable_future_and_too_old_positions_get_a_reset() -> None:
     asyncio.run(scenario())
 
 
-def test_a_reader_that_never_reads_is_dropped_without_affecting_others() -> None:
+def _events(data: bytes | bytearray) -> list[int]:
+    return [int(m.group(1)) for m in _ID.finditer(bytes(data))]
+
+
+def test_a_queue_subscriber_that_never_reads_is_dropped_without_affecting_others() -> None:
+    """The ASGI path's reader: the hub's writes overflow the queue nobody drains, and the
+    subscriber closes itself and leaves the hub, as ``web.live`` wires it."""
+
     async def scenario() -> None:
         log = MemoryLog()
         hub = make_hub(log)
-        stuck = Reader(limit=200, on_lost=lambda r: hub.unsubscribe(BLOG, r))
-        healthy = Reader()
-        await hub.subscribe(BLOG, stuck, None)
-        await hub.subscribe(BLOG, healthy, None)
-        for _ in range(10):
-            hub.wake(WakeUp(BLOG, log.append()))
+        stuck, healthy = QueueSubscriber(max_bytes=1000), QueueSubscriber(max_bytes=1000)
+        for subscriber in (stuck, healthy):
+            subscriber.on_lost = lambda s: hub.unsubscribe(BLOG, s)
+        received = bytearray()
+
+        async def read() -> None:  # what the ASGI response does with the healthy one
+            while (data := await healthy.next()) is not None:
+                received.extend(data)
+
+        reading = asyncio.create_task(read())
+        assert await hub.subscribe(BLOG, stuck, None)
+        assert await hub.subscribe(BLOG, healthy, None)
+        for _ in range(20):  # ~250 bytes each: the stuck queue passes 1000 bytes at the 4th
+            hub.wake(WakeUp(BLOG, log.append(padding=200)))
             await settle(hub)
         assert stuck.closed
-        assert stuck not in hub.blogs[BLOG].subscribers
-        assert [s for s, _ in healthy.events()] == list(range(1, 11))
+        assert hub.blogs[BLOG].subscribers == {healthy}
+        await wait_until_async(lambda: len(_events(received)) == 20, what="20 events")
+        assert _events(received) == list(range(1, 21))
+        await hub.stop()
+        await reading
+
+    asyncio.run(scenario())
+
+
+def test_a_stream_whose_peer_never_reads_is_dropped_without_affecting_others() -> None:
+    """The transport path's reader: a real socket whose peer reads nothing fills the
+    transport's buffer past ``MAX_BUFFER_BYTES``, and the stream is aborted and leaves the hub."""
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        log = MemoryLog()
+        hub = make_hub(log)
+        peers: list[socket.socket] = []
+
+        async def connect() -> StreamProtocol:
+            ours, peer = socket.socketpair()
+            peer.setblocking(False)
+            peers.append(peer)
+            transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
+            stream = StreamProtocol(transport)
+            transport.set_protocol(stream)
+            stream.on_lost = lambda sink: hub.unsubscribe(BLOG, sink)
+            return stream
+
+        stuck, healthy = await connect(), await connect()
+        received = bytearray()
+
+        async def read() -> None:
+            while data := await loop.sock_recv(peers[1], 1 << 16):
+                received.extend(data)
+
+        reading = asyncio.create_task(read())
+        try:
+            assert await hub.subscribe(BLOG, stuck, None)
+            assert await hub.subscribe(BLOG, healthy, None)
+            count = 8 * MAX_BUFFER_BYTES // (1 << 16)  # 2 MB: more than kernel buffers hide
+            for _ in range(count):
+                hub.wake(WakeUp(BLOG, log.append(padding=1 << 16)))
+                await settle(hub)
+            await wait_until_async(lambda: stuck.is_closing(), what="the stuck stream's end")
+            assert hub.blogs[BLOG].subscribers == {healthy.sink}
+            await wait_until_async(lambda: len(_events(received)) == count, what="every event")
+            assert _events(received) == list(range(1, count + 1))
+            await hub.stop()
+            await reading
+        finally:
+            reading.cancel()
+            for peer in peers:
+                peer.close()
 
     asyncio.run(scenario())
 

@@ -14,11 +14,12 @@ import pytest
 from liveblog.actions import Actions, Committed
 from liveblog.domain.models import EventType, User
 from liveblog.pubsub.broker import WakeUp
-from liveblog.pubsub.hub import HEARTBEAT, Hub
+from liveblog.pubsub.hub import Hub
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
 from liveblog.storage.database import Database
-from liveblog.web.live_frames import LogFrames
+from liveblog.web.live.frames import LogFrames
+from liveblog.web.live.sse import HEARTBEAT
 from tests.live.readers import RecordingReader
 
 

@@ -29,7 +29,7 @@ from liveblog.pubsub.broker import WakeUp
 from liveblog.pubsub.hub import Hub
 from liveblog.pubsub.postgres import PostgresBroker
 from liveblog.storage.database import Database
-from liveblog.web.live_frames import LogFrames
+from liveblog.web.live.frames import LogFrames
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 from tests.live.processes import (
     PASSWORD,

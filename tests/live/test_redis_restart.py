@@ -10,8 +10,8 @@ broker again once it has reconnected.
 
 Redis is running again when the test ends, whatever happened. Other test runs using that Redis
 meanwhile see it vanish for a few seconds. The test only runs when ``LIVEBLOG_TEST_REDIS_URL``
-names ``redis://127.0.0.1:6379`` and ``redis-server`` and ``redis-cli`` are on PATH (CI); select
-it away with ``-k "not redis_restart"``.
+names ``redis://127.0.0.1:6379`` (a Redis found there with the variable unset is not enough) and
+``redis-server`` and ``redis-cli`` are on PATH (CI); select it away with ``-k "not redis_restart"``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from tests.live.processes import (
     stop_redis,
     wait_until,
 )
+from tests.local_servers import EXPLICIT_REDIS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.restarts_redis]
 
@@ -51,11 +52,11 @@ PER_PHASE = 4  # entries written in each phase, alternating between the two serv
 def _skip_reason() -> str | None:
     if not POSTGRES_URL:
         return POSTGRES_HINT
-    if not is_local_default_redis(REDIS_URL):
+    if not is_local_default_redis(EXPLICIT_REDIS_URL):
         return (
             "Redis restart test skipped: it restarts the Redis server on 127.0.0.1:6379; set "
             "LIVEBLOG_TEST_REDIS_URL=redis://127.0.0.1:6379/0 to run it "
-            f"(got {REDIS_URL or 'nothing'!r})"
+            f"(got {EXPLICIT_REDIS_URL or 'nothing'!r})"
         )
     missing = [tool for tool in ("redis-server", "redis-cli") if shutil.which(tool) is None]
     if missing:

@@ -15,8 +15,8 @@ import pytest
 
 from liveblog.config import Settings
 from liveblog.pubsub.hub import Frame, Hub
-from liveblog.web import sse
-from liveblog.web.sse import MAX_BUFFER_BYTES, QueueSubscriber
+from liveblog.web.live import sse
+from liveblog.web.live.sse import MAX_BUFFER_BYTES, QueueSubscriber
 from tests.live.conftest import Served, serve
 from tests.live.sse_reading import HOST, stream_request
 
@@ -107,6 +107,8 @@ class BigEvents:
 
     def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
         raise AssertionError("no reset expected")
+
+    heartbeat = sse.HEARTBEAT
 
 
 async def _inline(fn: Any, *args: Any) -> Any:

@@ -1,7 +1,8 @@
 """Fixtures for the broker tests: real Redis and PostgreSQL servers, no mocks.
 
 Redis tests need ``LIVEBLOG_TEST_REDIS_URL`` (for example ``redis://127.0.0.1:6379/0``) and
-PostgreSQL tests ``LIVEBLOG_TEST_POSTGRES_URL``; without them they skip with that hint (a failure
+PostgreSQL tests ``LIVEBLOG_TEST_POSTGRES_URL``, or a server on the default local port when the
+variable is unset (:mod:`tests.local_servers`); without one they skip with that hint (a failure
 under ``CI=true``). Every test uses its own channel and connection names, so parallel runs and
 other processes on the same servers do not see each other's messages.
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -30,9 +30,7 @@ from liveblog.pubsub.memory import MemoryBroker
 from liveblog.pubsub.postgres import PostgresBroker, conninfo_from_url
 from liveblog.pubsub.redis import RedisBroker
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
-
-REDIS_URL = os.environ.get("LIVEBLOG_TEST_REDIS_URL", "")
-REDIS_HINT = "Redis tests skipped: set LIVEBLOG_TEST_REDIS_URL=redis://127.0.0.1:6379/0 to run them"
+from tests.local_servers import REDIS_HINT, REDIS_URL
 
 # Short timings so that lost links are found and retried quickly; production uses the defaults.
 FAST: dict[str, float] = {

@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from liveblog.pubsub.broker import WakeUp, broker_from_url
+from liveblog.pubsub import WakeUp, broker_from_url
 from liveblog.pubsub.memory import MemoryBroker
 from liveblog.pubsub.postgres import PostgresBroker, conninfo_from_url
 from liveblog.pubsub.redis import RedisBroker

@@ -122,7 +122,8 @@ class Shown:
 
 
 class LiveModel:
-    """``live.js`` in Python: the same rules for holding, placing, replacing and removing."""
+    """``live.js`` in Python: the same rules for holding, placing, replacing and removing.
+    tests/browser/test_live_model.py checks it against the real ``live.js`` in Chromium."""
 
     def __init__(self, page: str) -> None:
         attrs = live_attributes(page)

@@ -14,15 +14,18 @@ from sqlalchemy import Connection, event
 from liveblog.actions import Actions, Committed
 from liveblog.config import Settings
 from liveblog.domain.models import User
-from liveblog.domain.pagination import Order
+from liveblog.domain.pagination import Order, cursor_key
 from liveblog.storage.database import Database
-from liveblog.web import pages
 from liveblog.web.page_cache import CachedPage, PageCache, Renderer
-from liveblog.web.reader import INDEX_KEY, blog_key, render_index
+from liveblog.web.reader import pages
+from liveblog.web.reader.fast_path import INDEX_KEY, blog_key
+from liveblog.web.reader.models import Rendered
+from liveblog.web.reader.routes import render_index
+from liveblog.web.reader.views import DEFAULT_VIEW, View
 from tests.conftest import FakeClock
 
 SLUG = "hochwasser"
-KEY = blog_key(SLUG, pages.DEFAULT_VIEW)
+KEY = blog_key(SLUG, DEFAULT_VIEW)
 
 
 class Monotonic:
@@ -46,10 +49,8 @@ def cache_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def cache(
-    cache_settings: Settings, db: Database, clock: FakeClock, monotonic: Monotonic
-) -> PageCache:
-    return PageCache(cache_settings, db, clock=clock, monotonic=monotonic)
+def cache(cache_settings: Settings, db: Database, monotonic: Monotonic) -> PageCache:
+    return PageCache(cache_settings, db, monotonic=monotonic)
 
 
 @pytest.fixture
@@ -74,16 +75,17 @@ def queries(db: Database) -> Iterator[list[str]]:
     event.remove(db.engine, "before_cursor_execute", record)
 
 
-def renderer(
-    settings: Settings, view: pages.View = pages.DEFAULT_VIEW, slug: str = SLUG
-) -> Renderer:
-    return partial(pages.blog_page, settings=settings, slug=slug, view=view)
+CURSOR_KEY = cursor_key("page cache tests")  # signs next-page links of the pages rendered here
+
+
+def renderer(settings: Settings, view: View = DEFAULT_VIEW, slug: str = SLUG) -> Renderer:
+    return partial(pages.blog_page, settings=settings, slug=slug, view=view, cursor_key=CURSOR_KEY)
 
 
 class Counting:
     """A renderer that counts its calls and can be held in the middle of a render."""
 
-    def __init__(self, inner: Callable[[Connection], pages.Rendered]) -> None:
+    def __init__(self, inner: Callable[[Connection], Rendered]) -> None:
         self.inner = inner
         self.calls = 0
         self.entered = threading.Event()
@@ -91,7 +93,7 @@ class Counting:
         self.release.set()
         self._lock = threading.Lock()
 
-    def __call__(self, conn: Connection) -> pages.Rendered:
+    def __call__(self, conn: Connection) -> Rendered:
         with self._lock:
             self.calls += 1
         self.entered.set()
@@ -175,7 +177,7 @@ def test_invalidation_of_one_blog_leaves_others_cached(
     cache: PageCache, local: Actions, admin: User, cache_settings: Settings
 ) -> None:
     local.create_blog(admin, slug="sturm", title="Sturm")
-    storm_key = blog_key("sturm", pages.DEFAULT_VIEW)
+    storm_key = blog_key("sturm", DEFAULT_VIEW)
     storm = cache.get(storm_key, renderer(cache_settings, slug="sturm"))
     cache.get(KEY, renderer(cache_settings))
 
@@ -198,7 +200,7 @@ def test_an_older_commit_notice_does_not_lower_the_floor(
 
 
 def test_unknown_blog_is_not_kept(cache: PageCache, cache_settings: Settings) -> None:
-    key = blog_key("gibt-es-nicht", pages.DEFAULT_VIEW)
+    key = blog_key("gibt-es-nicht", DEFAULT_VIEW)
     page = cache.get(key, renderer(cache_settings, slug="gibt-es-nicht"))
     assert page.status == 404
     assert page.etag is None
@@ -213,10 +215,10 @@ def test_lru_keeps_at_most_page_cache_size_pages(
     cache: PageCache, local: Actions, cache_settings: Settings
 ) -> None:
     views = [
-        pages.DEFAULT_VIEW,
-        pages.View(order=Order.OLDEST),
-        pages.View(key_events=True),
-        pages.View(order=Order.OLDEST, key_events=True),
+        DEFAULT_VIEW,
+        View(order=Order.OLDEST),
+        View(key_events=True),
+        View(order=Order.OLDEST, key_events=True),
     ]
     keys = [blog_key(SLUG, v) for v in views]
     for key, view in zip(keys[:3], views[:3], strict=True):
@@ -289,7 +291,7 @@ def test_readers_and_writers_in_parallel_end_consistent(
 ) -> None:
     errors: list[BaseException] = []
     stop = threading.Event()
-    views = [pages.DEFAULT_VIEW, pages.View(order=Order.OLDEST)]
+    views = [DEFAULT_VIEW, View(order=Order.OLDEST)]
 
     def read() -> None:
         try:
@@ -322,7 +324,7 @@ def test_readers_and_writers_in_parallel_end_consistent(
 
 
 def _page(status: int = 200) -> CachedPage:
-    return CachedPage.build(pages.Rendered(status, "<p>x</p>", 7), Settings())
+    return CachedPage.build(Rendered(status, "<p>x</p>", 7), Settings())
 
 
 def test_cached_page_headers() -> None:
@@ -368,17 +370,15 @@ def test_if_none_match(header: str | None, matches: bool) -> None:
 
 
 def _sized(length: int, version: int = 1) -> Renderer:
-    return lambda conn: pages.Rendered(200, "x" * length, version)
+    return lambda conn: Rendered(200, "x" * length, version)
 
 
 @pytest.fixture
-def small_budget(
-    settings: Settings, db: Database, clock: FakeClock, monotonic: Monotonic
-) -> PageCache:
+def small_budget(settings: Settings, db: Database, monotonic: Monotonic) -> PageCache:
     limited = Settings(
         database_url=settings.database_url, page_cache_size=100, page_cache_bytes=12_000
     )
-    return PageCache(limited, db, clock=clock, monotonic=monotonic)
+    return PageCache(limited, db, monotonic=monotonic)
 
 
 def test_lru_keeps_at_most_page_cache_bytes(small_budget: PageCache) -> None:
@@ -494,7 +494,7 @@ class RenderedThenHeld:
         self.rendered = threading.Event()
         self.release = threading.Event()
 
-    def __call__(self, conn: Connection) -> pages.Rendered:
+    def __call__(self, conn: Connection) -> Rendered:
         page = self.inner(conn)
         self.rendered.set()
         assert self.release.wait(10)

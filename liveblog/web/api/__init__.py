@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from liveblog.web.api import blogs, entries, events
+from liveblog.web.api import blogs, entries
+from liveblog.web.live import polling
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(blogs.router)
 router.include_router(entries.router)
-router.include_router(events.router)
+router.include_router(polling.router)
 
 __all__ = ["router"]

@@ -97,7 +97,7 @@ def list_entries(
     after = None
     if cursor:
         try:
-            after = Cursor.decode(cursor)
+            after = Cursor.decode(cursor, app.cursor_key)
         except BadCursor as exc:
             raise InvalidInput([FieldError("cursor", str(exc))]) from exc
     with app.db.read() as conn:
@@ -109,7 +109,7 @@ def list_entries(
         )
     return {
         "items": [entry_payload(e) for e in page.items],
-        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+        "next_cursor": page.next_cursor.encode(app.cursor_key) if page.next_cursor else None,
     }
 
 

@@ -15,8 +15,6 @@ from liveblog.domain import rules
 
 _REQUEST = ConfigDict(extra="forbid")
 
-Language = Literal["de", "en"]
-
 
 class BlogCreate(BaseModel):
     model_config = _REQUEST

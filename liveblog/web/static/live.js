@@ -1,7 +1,7 @@
 /* liveblog reader page: live updates.
 
    Progressive enhancement of the server-rendered page, which stays complete without this file.
-   The page (liveblog.web.pages, templates/blog.html) loads it only on the first page of the
+   The page (liveblog.web.reader.pages, templates/blog.html) loads it only on the first page of the
    newest-first views, the default view and the key-events view, and gives it everything it needs
    as data attributes on `.live`: the blog version the page shows (`data-live-version`), the
    event stream and polling URLs, the view, the oldest position the page covers and the labels.

@@ -25,9 +25,9 @@ from liveblog.domain.errors import NotFound
 from liveblog.domain.rules import SLUG_PATTERN
 from liveblog.storage import blogs as blog_rows
 from liveblog.web.api.blogs import _PROBLEMS
-from liveblog.web.live_frames import read_events
+from liveblog.web.live.frames import read_events
 from liveblog.web.page_cache import Key
-from liveblog.web.pages import Rendered
+from liveblog.web.reader.models import Rendered
 from liveblog.web.services import Services, services
 
 router = APIRouter(tags=["events"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -30,18 +31,24 @@ from liveblog.web.connection_limits import (
     refuse,
     too_many_streams,
 )
-from liveblog.web.live_frames import LogFrames
-from liveblog.web.problems import problem
-from liveblog.web.sse import (
-    HEADERS,
+from liveblog.web.live.frames import LogFrames
+from liveblog.web.live.sse import (
     PREAMBLE,
+    RESPONSE_HEAD,
     QueueSubscriber,
     StreamProtocol,
+    asgi_headers,
     parse_last_event_id,
-    response_head,
 )
+from liveblog.web.problems import problem
 
 log = logging.getLogger("liveblog.live")
+
+STATE_KEY = "liveblog.live"
+"""Under this key the app's lifespan state holds its :class:`Live`, for the protocol that hands
+event streams over (:mod:`liveblog.web.live.protocol`)."""
+STREAM_PATH = re.compile(r"^/live/([a-z0-9-]{1,64})/events$")
+"""The path of a blog's event stream."""
 
 
 class Live:
@@ -143,7 +150,7 @@ class Live:
             refuse(transport, raw_problem(429, *too_many_streams(max_per_address)))
             return False
         stream.on_lost = _Leave(self, blog_id, address)
-        transport.write(response_head() + PREAMBLE)
+        transport.write(RESPONSE_HEAD + PREAMBLE)
         return await self.hub.subscribe(blog_id, stream, after, unusable=not valid)
 
     async def stream(self, request: Request, slug: str, max_per_address: int = 0) -> Response:
@@ -178,8 +185,7 @@ class Live:
                 join.cancel()
                 hub.unsubscribe(blog_id, subscriber)
 
-        headers = {k: v for k, v in HEADERS if k != "connection"}
-        return _CountedStream(frames(), leave, headers=headers, media_type=None)
+        return _CountedStream(frames(), leave, headers=asgi_headers(), media_type=None)
 
     def _admit(self, scope: Scope, limit: int) -> str | Literal[False] | None:
         """Count a new stream of the client's address: the key it is counted under (``None``:

@@ -1,7 +1,7 @@
 """Server-Sent Events: message framing, and the two kinds of live reader a hub writes to.
 
 - :class:`StreamProtocol` is the normal case under our uvicorn protocol
-  (:mod:`liveblog.web.live_protocol`): the hub writes to the connection's asyncio transport
+  (:mod:`liveblog.web.live.protocol`): the hub writes to the connection's asyncio transport
   itself, so an idle reader costs no task, no queue and no coroutine.
 - :class:`QueueSubscriber` serves the same stream through plain ASGI (test clients, other
   servers), with a bounded queue and one coroutine per reader.
@@ -24,21 +24,34 @@ for events up to 128 KB, as live delivery does."""
 DRAIN_SECONDS = 60.0
 """A reader being replayed whose full buffer does not drain within this is disconnected."""
 
-HEADERS: list[tuple[str, str]] = [
+HEADERS: tuple[tuple[str, str], ...] = (
     ("content-type", "text/event-stream; charset=utf-8"),
     ("cache-control", "no-cache"),
     ("x-accel-buffering", "no"),
     ("x-content-type-options", "nosniff"),
-    ("connection", "close"),
-]
+)
+"""The headers of every event-stream response, the one place they are defined: the ASGI route
+sends them as they are (:func:`asgi_headers`), the handed-over connection in
+:data:`RESPONSE_HEAD` with ``connection: close``."""
 PREAMBLE = f"retry: {RETRY_MS}\n\n".encode()
+HEARTBEAT = b": keep-alive\n\n"
+"""A comment written to idle streams, so proxies keep them open and dead peers are found."""
 
 
-def response_head(extra: list[tuple[str, str]] | None = None) -> bytes:
-    """The HTTP/1.1 status line and headers of an event stream. The body is delimited by the
-    connection's end, so every frame goes out exactly as encoded, identical for all readers."""
-    lines = ["HTTP/1.1 200 OK", *(f"{k}: {v}" for k, v in HEADERS + (extra or []))]
+def asgi_headers() -> dict[str, str]:
+    """:data:`HEADERS` for an ASGI response (the server delimits its body)."""
+    return dict(HEADERS)
+
+
+def _response_head() -> bytes:
+    """The HTTP/1.1 status line and headers of an event stream on a handed-over connection.
+    The body is delimited by the connection's end, so every frame goes out exactly as encoded,
+    identical for all readers."""
+    lines = ["HTTP/1.1 200 OK", *(f"{k}: {v}" for k, v in HEADERS), "connection: close"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+RESPONSE_HEAD = _response_head()
 
 
 def encode(seq: int, type_: str, data: dict[str, Any]) -> bytes:
@@ -58,7 +71,7 @@ def parse_last_event_id(value: str | None) -> tuple[int | None, bool]:
 
 
 class StreamProtocol(asyncio.Protocol):
-    """An event-stream connection after :mod:`liveblog.web.live_protocol` handed it over: the
+    """An event-stream connection after :mod:`liveblog.web.live.protocol` handed it over: the
     transport's protocol from then on, holding five slots instead of an HTTP parser and its
     request state. The hub writes to the transport itself (:attr:`sink`).
 
@@ -150,9 +163,10 @@ class StreamProtocol(asyncio.Protocol):
 
 
 class QueueSubscriber:
-    """A bounded queue drained by one ASGI coroutine (see :func:`liveblog.web.live.stream`),
-    with the same flow-control rules as :class:`StreamProtocol`: a replay waits while more than
-    half of ``max_bytes`` is queued, a registered reader is dropped past ``max_bytes``."""
+    """A bounded queue drained by one ASGI coroutine (see
+    :meth:`liveblog.web.live.delivery.Live.stream`), with the same flow-control rules as
+    :class:`StreamProtocol`: a replay waits while more than half of ``max_bytes`` is queued, a
+    registered reader is dropped past ``max_bytes``."""
 
     def __init__(self, max_bytes: int = MAX_BUFFER_BYTES) -> None:
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()

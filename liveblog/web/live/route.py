@@ -1,7 +1,7 @@
 """``GET /live/{slug}/events``: a blog's event stream through plain ASGI.
 
 Under ``liveblog serve`` the connection never reaches this route: the uvicorn protocol in
-:mod:`liveblog.web.live_protocol` hands it to the hub first. This route serves the identical
+:mod:`liveblog.web.live.protocol` hands it to the hub first. This route serves the identical
 stream wherever that protocol is not in use (test clients, other ASGI servers).
 """
 

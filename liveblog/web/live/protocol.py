@@ -4,19 +4,19 @@ streams to the hub.
 :class:`LimitedHttpToolsProtocol` enforces the limits of :mod:`liveblog.web.connection_limits`
 (request head size and time, open connections). :class:`LiveHttpToolsProtocol` adds the hand-over:
 a ``GET /live/{slug}/events`` request never becomes an ASGI task: once its headers are parsed,
-the connection's transport gets a small :class:`~liveblog.web.sse.StreamProtocol` instead of this
-one, and :class:`liveblog.web.live.Live` writes the response head and any replay and registers
-the transport with the blog's hub. After that the connection holds no task, no coroutine and no
-parser: an idle reader costs its transport and a five-slot protocol object.
+the connection's transport gets a small :class:`~liveblog.web.live.sse.StreamProtocol` instead
+of this one, and :class:`liveblog.web.live.delivery.Live` writes the response head and any
+replay and registers the transport with the blog's hub. After that the connection holds no
+task, no coroutine and no parser: an idle reader costs its transport and a five-slot protocol
+object.
 Every other request goes through the ASGI app as usual. The app publishes the ``Live`` service
 in its lifespan state under :data:`STATE_KEY`; without it (another server, no lifespan) the
-ASGI route in :mod:`liveblog.web.reader_live` serves the stream instead.
+ASGI route in :mod:`liveblog.web.live.route` serves the stream instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import httptools
@@ -26,11 +26,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from uvicorn.server import ServerState
 
 from liveblog.web.connection_limits import HeadGuard, head_size, head_too_large, limits_of, refuse
-from liveblog.web.live import Live
-from liveblog.web.sse import StreamProtocol
-
-STATE_KEY = "liveblog.live"
-STREAM_PATH = re.compile(r"^/live/([a-z0-9-]{1,64})/events$")
+from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
+from liveblog.web.live.sse import StreamProtocol
 
 
 class _HeadTooLarge(Exception):

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from liveblog.domain.models import Blog, Event, EventType
 from liveblog.domain.serialize import entry_from_payload
@@ -22,9 +22,8 @@ from liveblog.pubsub.hub import Frame
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
 from liveblog.storage.database import Database
-from liveblog.storage.tables import blogs
-from liveblog.web import pages
-from liveblog.web.sse import encode
+from liveblog.web.live.sse import HEARTBEAT, encode
+from liveblog.web.reader import pages
 
 log = logging.getLogger("liveblog.live")
 
@@ -139,10 +138,11 @@ class LogFrames:
 
     def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(blogs.c.id, blogs.c.last_seq).where(blogs.c.id.in_(list(blog_ids)))
-            )
-            return {int(r.id): int(r.last_seq) for r in rows}
+            return blog_rows.heads(conn, blog_ids)
 
     def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
         return Frame(head, encode(head, "reset", {"seq": head, "reason": reason}))
+
+    @property
+    def heartbeat(self) -> bytes:
+        return HEARTBEAT

@@ -1,0 +1,112 @@
+"""The reader pages' cache keys, and :class:`ReaderFastPath`, which answers fresh page-cache
+hits before the application is entered at all.
+
+The contract (the desk adds sessions and CSRF in middleware that a fast-path answer skips):
+
+* The fast path serves only **public** responses: pages that are the same for every reader and
+  are rendered from the database alone, never from a request's headers, cookies or session.
+  Anything that depends on who asks (a session, a preview, a draft) must not be put in the
+  page cache under a key that :data:`KeyFunction` can return, or it would be served here.
+* A request's ``Cookie`` header (or any header but ``If-None-Match``) never changes the answer:
+  a reader with a session cookie gets the same public bytes as one without.
+* A fast-path answer never carries ``Set-Cookie``: no session is started, refreshed or ended
+  here (:class:`~liveblog.web.page_cache.CachedPage` has no cookie to send).
+
+``tests/web/test_fast_path_contract.py`` checks the last two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from starlette.datastructures import QueryParams
+from starlette.types import Receive, Scope, Send
+
+from liveblog.web.page_cache import SITE, Key, PageCache
+from liveblog.web.reader.views import (
+    DEFAULT_VIEW,
+    BadView,
+    View,
+    parse_entry_id,
+    parse_view,
+    valid_slug,
+)
+
+_PREFIX = "/live/"
+INDEX_KEY: Key = (SITE, "index")
+
+
+def blog_key(slug: str, view: View) -> Key:
+    return (slug, view.key)
+
+
+def entry_key(slug: str, entry_id: int | None) -> Key:
+    return (slug, f"entry|{entry_id or 0}")
+
+
+def key_for(path: str, query_string: bytes, cursor_key: Callable[[], bytes]) -> Key | None:
+    """The cache key of a reader page URL, or ``None`` for anything the routes would reject;
+    ``cursor_key`` gives the key of signed cursors (called only for a URL with one)."""
+    if path == "/":
+        return INDEX_KEY  # the index ignores its query
+    if not path.startswith(_PREFIX):
+        return None
+    parts = path[len(_PREFIX) :].split("/")
+    slug = parts[0]
+    if not valid_slug(slug):
+        return None
+    if len(parts) == 1:
+        try:
+            view = parse_view(QueryParams(query_string), cursor_key) if query_string else None
+        except BadView:
+            return None
+        return blog_key(slug, view or DEFAULT_VIEW)
+    if len(parts) == 3 and parts[1] == "entries":
+        return entry_key(slug, parse_entry_id(parts[2]))
+    return None
+
+
+KeyFunction = Callable[[str, bytes], Key | None]
+"""``(path, query string)`` -> the page cache key of that URL, or ``None``."""
+
+
+class ReaderFastPath:
+    """Answers fresh page-cache hits before the application is entered at all.
+
+    Only ``GET``/``HEAD`` of URLs one of ``keys`` knows (reader pages by default; the app adds
+    the events polling endpoint) whose page :meth:`PageCache.lookup` has ready; the response
+    (including 304 for a matching ``If-None-Match``) is byte for byte what the route would send.
+    Never touches the database, never renders. The app calls :meth:`answer` first thing in its
+    ``__call__`` (see :mod:`liveblog.web.app`), so a hit skips FastAPI's own per-request work,
+    error handling and every middleware: see the contract in the module docstring.
+    """
+
+    def __init__(self, cache: PageCache, keys: Sequence[KeyFunction]) -> None:
+        self.cache = cache
+        self.keys = tuple(keys)
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Send the cached page and return ``True``, or return ``False`` having done nothing."""
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return False
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        query: bytes = scope["query_string"]
+        for key_of in self.keys:
+            key = key_of(path, query)
+            if key is not None:
+                break
+        else:
+            return False
+        page = self.cache.lookup(key)
+        if page is None:
+            return False
+        await page.response(_if_none_match(scope))(scope, receive, send)
+        return True
+
+
+def _if_none_match(scope: Scope) -> str | None:
+    values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
+    return ", ".join(values) if values else None

@@ -1,0 +1,102 @@
+"""What a reader page shows, as plain values for the templates (and for live updates, which
+send the same header and entry ``<article>`` the page has)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup
+
+from liveblog.web import dates
+
+LIVE_POLL_MS = 10_000
+"""How often the live client polls when it cannot use the event stream."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered page and the blog version it shows (``None``: no blog, nothing to cache)."""
+
+    status: int
+    html: str
+    """The body: HTML, or JSON for the events polling endpoint (see ``content_type``)."""
+    version: int | None
+    content_type: str = "text/html; charset=utf-8"
+    cache_control: str | None = None
+    """``None``: the reader pages' (``page_max_age`` with stale-while-revalidate)."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """The top of every page of a blog: kicker, headline, dateline ("Stand"), teaser."""
+
+    slug: str
+    language: str
+    title: str
+    headline: str
+    stand: str
+    stand_datetime: str
+    stand_at: datetime
+    teaser: list[str]
+    description: str
+    closed: bool
+
+    timezone: str = "Europe/Berlin"
+
+    @property
+    def href(self) -> str:
+        return f"/live/{self.slug}"
+
+    @property
+    def day(self) -> str:
+        """The dateline's local day (ISO); entries of other days show their date."""
+        return dates.iso_day(self.stand_at, self.timezone)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    anchor: str
+    permalink: str
+    headline: str | None
+    body: Markup
+    source: str | None
+    time: str
+    datetime: str
+    pinned: bool
+    key_event: bool
+    day: str = ""
+    time_short: str = ""
+    time_long: str = ""
+
+
+@dataclass(frozen=True)
+class LiveClient:
+    """What ``live.js`` needs to keep a page current; rendered as ``data-live-*`` attributes."""
+
+    events: str
+    """The SSE stream, ``/live/{slug}/events``."""
+    poll: str
+    """The polling endpoint, ``/api/v1/blogs/{slug}/events``."""
+    version: int
+    """The blog version (last event number) the page was rendered at: the stream starts after it."""
+    view: str
+    """``all`` (pinned entry lifted to the top) or ``key`` (key events only)."""
+    timezone: str
+    """The blog's time zone: when the blog's language or time zone changes, every time and
+    label on the page changes, and the client asks the reader to reload instead."""
+    floor_time: str = ""
+    """With ``floor_id``, the oldest position (``published_at``, ``id``) the page covers when
+    older pages exist: older entries belong to the next page and are never inserted. Empty when
+    there is no older page."""
+    floor_id: int = 0
+    poll_ms: int = LIVE_POLL_MS
+    """Poll interval when the browser cannot use the event stream."""
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    current: bool = False

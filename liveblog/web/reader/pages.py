@@ -1,0 +1,285 @@
+"""Reader pages rendered with Jinja2 from storage: a blog in one view (:mod:`.views`), an
+entry's permalink page, the index of open blogs, and error pages, each in the blog's language
+(the site's default without a blog; strings from :mod:`liveblog.web.i18n`).
+
+Every query is a keyset query bounded by ``page_size`` or an index lookup: no ``COUNT(*)``, no
+``OFFSET``. Nothing on a page depends on the wall clock, only on the blog's rows, so a page
+rendered at one blog version (``blogs.last_seq``) is valid until the next version (see
+:mod:`liveblog.web.page_cache`).
+
+Live updates (``/static/live.js``, see the comment at its top) are offered on the first page of
+the newest-first views only, the default view and the key-events view, where new entries belong
+at the top. Those pages carry the client's settings as data attributes on ``.live`` (the version
+the page shows, the stream and polling URLs, the oldest position the page covers, the labels),
+and load the script. Oldest-first views and older pages (``cursor``) are plain pages: new entries
+do not belong on them, and they load no script.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from sqlalchemy import Connection
+
+from liveblog import render
+from liveblog.config import Settings
+from liveblog.domain.models import Blog, Entry
+from liveblog.domain.pagination import Cursor, Order
+from liveblog.domain.serialize import rfc3339
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import entries as entry_rows
+from liveblog.web import dates, i18n
+from liveblog.web.i18n import N_
+from liveblog.web.reader.models import EntryView, Link, LiveClient, Rendered
+from liveblog.web.reader.models import (
+    Header as Header,  # what header_for returns; live frames use it
+)
+from liveblog.web.reader.views import View, valid_slug
+from liveblog.web.static_files import static_url
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+BLOG_MISSING = N_("There is no such live blog.")
+ENTRY_MISSING = N_("There is no such entry in this live blog.")
+ENTRY_DELETED = N_("This entry has been deleted.")
+_ERROR_TITLES = {400: N_("Bad request"), 404: N_("Not found"), 410: N_("Deleted")}
+_ORDERS = ((Order.NEWEST, N_("Newest first")), (Order.OLDEST, N_("Oldest first")))
+_FILTERS = ((False, N_("All entries")), (True, N_("Key events")))
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_SPACE = re.compile(r"\s+")
+
+
+@cache
+def _env(language: str) -> Environment:
+    """The templates in ``language``: one environment per language, so ``_`` is a global that
+    imported macros see too, and compiled templates are cached per language."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.globals["static_url"] = static_url
+    i18n.install(env, language)
+    return env
+
+
+def _context(language: str, title: str, description: str, **more: Any) -> dict[str, Any]:
+    """Values every template gets."""
+    return {"language": language, "page_title": title, "description": description, **more}
+
+
+def header_for(conn: Connection, blog: Blog) -> Header:
+    """The blog's page header as the database has it now."""
+    key_event = entry_rows.newest_key_event(conn, blog.id)
+    changed = entry_rows.newest_change(conn, blog.id) or blog.created_at
+    paragraphs = [_SPACE.sub(" ", p).strip() for p in _BLANK_LINES.split(blog.summary)]
+    return Header(
+        slug=blog.slug,
+        language=blog.language,
+        title=blog.title,
+        headline=render.headline(blog.title, key_event.headline if key_event else None),
+        stand=dates.stand(changed, blog.language, dates.zone_for(changed, blog.timezone)),
+        stand_datetime=rfc3339(changed),
+        stand_at=changed,
+        teaser=[p for p in paragraphs if p],
+        description=_SPACE.sub(" ", blog.summary).strip() or blog.title,
+        closed=not blog.is_open,
+        timezone=blog.timezone,
+    )
+
+
+def entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
+    """An entry as the page shows it: the time alone on the dateline's day, else with date.
+    Both forms go into the page, so live updates can re-apply the rule when the day moves on."""
+    day = dates.iso_day(entry.published_at, blog.timezone)
+    zone = dates.zone_for(entry.published_at, blog.timezone)
+    short = dates.entry_time(entry.published_at, blog.language, zone, with_date=False)
+    long = dates.entry_time(entry.published_at, blog.language, zone, with_date=True)
+    return EntryView(
+        id=entry.id,
+        anchor=f"entry-{entry.id}",
+        permalink=f"/live/{blog.slug}/entries/{entry.id}",
+        headline=entry.headline,
+        # Sanitised by render.markdown_to_html when it was stored.
+        body=Markup(entry.body_html),  # noqa: S704
+        source=entry.source,
+        time=short if day == header.day else long,
+        datetime=rfc3339(entry.published_at),
+        pinned=entry.pinned,
+        key_event=entry.key_event,
+        day=day,
+        time_short=short,
+        time_long=long,
+    )
+
+
+def _view_links(slug: str, view: View, language: str) -> tuple[list[Link], list[Link]]:
+    _ = i18n.translator(language)
+    base = f"/live/{slug}"
+    orders = [
+        Link(base + view.query(order=order), _(name), current=view.order is order)
+        for order, name in _ORDERS
+    ]
+    filters = [
+        Link(base + view.query(key_events=flag), _(name), current=view.key_events is flag)
+        for flag, name in _FILTERS
+    ]
+    return orders, filters
+
+
+def blog_page(
+    conn: Connection, settings: Settings, slug: str, view: View, cursor_key: bytes
+) -> Rendered:
+    """``/live/{slug}`` in the given view, or the 404 page of an unknown blog; ``cursor_key``
+    signs the link to the next page."""
+    # The blog row (and with it the version) is read first: under any isolation the entries
+    # are then at least as new as the version the page is cached under, never older.
+    blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
+    if blog is None:
+        return Rendered(404, error_page(settings.default_language, 404, BLOG_MISSING), None)
+    _ = i18n.translator(blog.language)
+    header = header_for(conn, blog)
+    pinned = entry_rows.pinned(conn, blog.id) if view.lifts_pinned else None
+    timeline = entry_rows.timeline(
+        conn,
+        blog.id,
+        limit=settings.page_size,
+        order=view.order,
+        after=view.cursor,
+        key_events_only=view.key_events,
+        exclude_pinned=view.is_default,
+    )
+    items = ([pinned] if pinned else []) + timeline.items
+    orders, filters = _view_links(blog.slug, view, blog.language)
+    if view.cursor is None:
+        empty = _("No key events yet.") if view.key_events else _("No entries yet.")
+    else:
+        empty = _("No further entries.")
+    newest = view.order is Order.NEWEST
+    html = (
+        _env(blog.language)
+        .get_template("blog.html")
+        .render(
+            _context(
+                blog.language,
+                header.headline,
+                header.description,
+                blog=header,
+                live=_live_client(blog, view, timeline.next_cursor),
+                entries=[entry_view(e, blog, header) for e in items],
+                orders=orders,
+                filters=filters,
+                empty=empty,
+                next_href=(
+                    header.href + view.next_query(timeline.next_cursor, cursor_key)
+                    if timeline.next_cursor
+                    else None
+                ),
+                next_text=_("Older entries") if newest else _("Newer entries"),
+                first_href=header.href + view.query() if view.cursor else None,
+                first_text=_("Back to the latest entries")
+                if newest
+                else _("Back to the beginning"),
+            )
+        )
+    )
+    return Rendered(200, html, blog.last_seq)
+
+
+def _live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClient | None:
+    """The live client's settings for views that new entries are inserted into, else ``None``."""
+    if view.order is not Order.NEWEST or view.cursor is not None:
+        return None
+    return LiveClient(
+        events=f"/live/{blog.slug}/events",
+        poll=f"/api/v1/blogs/{blog.slug}/events",
+        version=blog.last_seq,
+        view="key" if view.key_events else "all",
+        timezone=blog.timezone,
+        floor_time=rfc3339(next_cursor.published_at) if next_cursor else "",
+        floor_id=next_cursor.id if next_cursor else 0,
+    )
+
+
+def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | None) -> Rendered:
+    """``/live/{slug}/entries/{id}``: 404 for an entry of another blog, 410 for a deleted one."""
+    blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
+    if blog is None:
+        return Rendered(404, error_page(settings.default_language, 404, BLOG_MISSING), None)
+    entry = entry_rows.get(conn, blog.id, entry_id) if entry_id is not None else None
+    back = f"/live/{blog.slug}"
+    if entry is None:
+        html = error_page(blog.language, 404, ENTRY_MISSING, back=back)
+        return Rendered(404, html, blog.last_seq)
+    if entry.deleted:
+        html = error_page(blog.language, 410, ENTRY_DELETED, back=back)
+        return Rendered(410, html, blog.last_seq)
+    header = header_for(conn, blog)
+    title = f"{entry.headline} \u2013 {blog.title}" if entry.headline else header.headline
+    html = (
+        _env(blog.language)
+        .get_template("entry.html")
+        .render(
+            _context(
+                blog.language,
+                title,
+                header.description,
+                blog=header,
+                entry=entry_view(entry, blog, header),
+            )
+        )
+    )
+    return Rendered(200, html, blog.last_seq)
+
+
+def index_page(conn: Connection, settings: Settings) -> str:
+    """``/``: the open blogs, newest first, each with its dateline."""
+    language = settings.default_language
+    _ = i18n.translator(language)
+    blogs = [b for b in blog_rows.all_blogs(conn) if b.is_open]
+    changes = entry_rows.newest_changes(conn, [b.id for b in blogs])
+    items = []
+    for blog in blogs:
+        changed = changes.get(blog.id) or blog.created_at
+        zone = dates.zone_for(changed, blog.timezone)
+        items.append(
+            {
+                "href": f"/live/{blog.slug}",
+                "title": blog.title,
+                "language": blog.language,
+                "stand": dates.stand(changed, blog.language, zone),
+                "datetime": rfc3339(changed),
+            }
+        )
+    title = _("Live blogs")
+    return (
+        _env(language)
+        .get_template("index.html")
+        .render(_context(language, title, title, blogs=items))
+    )
+
+
+def entry_article_html(view: EntryView, language: str) -> str:
+    """One entry's ``<article>``, exactly as the blog page renders it (live updates send it)."""
+    module = _env(language).get_template("_macros.html").module
+    return str(module.entry_article(view, 3)).strip()  # type: ignore[attr-defined]
+
+
+def error_page(language: str, status: int, message: str, *, back: str | None = None) -> str:
+    """A short page in the blog's (or the site's) language; ``message`` is a msgid."""
+    _ = i18n.translator(language)
+    title = _(_ERROR_TITLES[status])
+    context = _context(
+        language, title, title, status=status, heading=title, message=_(message), back=back
+    )
+    return _env(language).get_template("error.html").render(context)
