@@ -21,8 +21,8 @@ from liveblog.demo import DEMO_EMAIL, banner, load_content, seed
 from liveblog.demo.content import ContentError
 from liveblog.domain.models import Blog, Entry, EventType
 from liveblog.storage import blogs as blog_rows
-from liveblog.storage import entries as entry_rows
 from liveblog.storage import events as event_log
+from liveblog.storage import reads
 from liveblog.storage import users as user_rows
 from liveblog.storage.database import Database
 from liveblog.web import create_app
@@ -34,7 +34,7 @@ ENGLISH = "port-alder-marathon"
 
 def all_entries(db: Database, blog: Blog) -> list[Entry]:
     with db.read() as conn:
-        return entry_rows.timeline(conn, blog.id, limit=1000).items
+        return reads.timeline(conn, blog.id, limit=1000).items
 
 
 def blog(db: Database, slug: str) -> Blog:

@@ -1,11 +1,19 @@
-"""The public JSON shape of blogs and entries, shared by the API and event payloads."""
+"""The public JSON shape of blogs and entries, shared by the API and event payloads. An entry's
+fields are :class:`~liveblog.domain.public.PublicEntry`'s, with times as RFC 3339."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 from liveblog.domain.models import Blog, Entry
+from liveblog.domain.public import PublicEntry
+
+_PUBLIC_FIELDS = tuple(f.name for f in fields(PublicEntry))
+_PUBLIC_TIMES = frozenset(
+    name for name, hint in get_type_hints(PublicEntry).items() if hint is datetime
+)
 
 
 def rfc3339(value: datetime) -> str:
@@ -27,38 +35,26 @@ def blog_payload(blog: Blog) -> dict[str, Any]:
     }
 
 
+def public_entry_json(entry: PublicEntry) -> dict[str, Any]:
+    """``entry``'s fields in order, times as RFC 3339: the JSON readers get."""
+    json: dict[str, Any] = {}
+    for name in _PUBLIC_FIELDS:
+        value = getattr(entry, name)
+        json[name] = rfc3339(value) if name in _PUBLIC_TIMES else value
+    return json
+
+
 def entry_payload(entry: Entry) -> dict[str, Any]:
+    """The entry as the API answers it and events carry it; a deleted one as its tombstone."""
     if entry.deleted:
         assert entry.deleted_at is not None
         return {"id": entry.id, "version": entry.version, "deleted_at": rfc3339(entry.deleted_at)}
-    return {
-        "id": entry.id,
-        "version": entry.version,
-        "headline": entry.headline,
-        "body": entry.body,
-        "body_html": entry.body_html,
-        "key_event": entry.key_event,
-        "pinned": entry.pinned,
-        "source": entry.source,
-        "published_at": rfc3339(entry.published_at),
-        "updated_at": rfc3339(entry.updated_at),
-    }
+    return public_entry_json(PublicEntry.of(entry))
 
 
-def entry_from_payload(blog_id: int, payload: dict[str, Any]) -> Entry:
+def entry_from_payload(payload: dict[str, Any]) -> PublicEntry:
     """The entry an event payload describes (a visible entry: deleted ones carry no content)."""
-    return Entry(
-        id=payload["id"],
-        blog_id=blog_id,
-        headline=payload["headline"],
-        body=payload["body"],
-        body_html=payload["body_html"],
-        key_event=payload["key_event"],
-        pinned=payload["pinned"],
-        source=payload["source"],
-        published_at=datetime.fromisoformat(payload["published_at"]),
-        updated_at=datetime.fromisoformat(payload["updated_at"]),
-        version=payload["version"],
-        deleted_at=None,
-        author_id=None,
-    )
+    values: dict[str, Any] = {name: payload[name] for name in _PUBLIC_FIELDS}
+    for name in _PUBLIC_TIMES:
+        values[name] = datetime.fromisoformat(values[name])
+    return PublicEntry(**values)

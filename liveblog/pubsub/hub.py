@@ -1,14 +1,15 @@
-"""Local fan-out: one hub per blog holds that blog's live readers and writes each event to all
-of them as one pre-framed bytes object.
+"""Local fan-out: this process's :class:`ProcessHub` keeps one :class:`BlogChannel` per blog
+with live readers here; a channel holds that blog's readers and writes each event to all of
+them as one pre-framed bytes object.
 
 A registered reader is a :class:`Sink`, normally the asyncio transport of an event-stream
 connection itself (no task, no queue, no coroutine, no wrapper per reader): one event is one
 ``transport.write`` per reader. The hub fans out bytes: how they are framed, and what a
 heartbeat is, is its :class:`FrameSource`'s business. New events come two ways: a commit in
-this process hands its already encoded frames to :meth:`Hub.deliver`; a wake-up from the broker
-makes the blog's hub read them from the log once (in a worker thread). A recent window of
-frames stays in memory, so a reconnecting reader is replayed from memory, and from the database
-only when it is further behind; the replay waits for the reader's socket to drain
+this process hands its already encoded frames to :meth:`ProcessHub.deliver`; a wake-up from the
+broker makes the blog's channel read them from the log once (in a worker thread). A recent
+window of frames stays in memory, so a reconnecting reader is replayed from memory, and from
+the database only when it is further behind; the replay waits for the reader's socket to drain
 (:meth:`Reader.drain`). A registered reader whose send buffer passes its limit is dropped by its
 own connection (it resumes with Last-Event-ID) and unsubscribes itself, so memory stays
 bounded.
@@ -49,7 +50,7 @@ class Frame:
     """The entry the event is about, if any."""
     supersedes: bool = False
     """The event edits or deletes that entry: the log no longer replays the entry's earlier
-    events as they were written, and neither may the ring (:meth:`BlogHub.broadcast`)."""
+    events as they were written, and neither may the ring (:meth:`BlogChannel.broadcast`)."""
 
 
 class Sink(Protocol):
@@ -65,7 +66,7 @@ class Sink(Protocol):
 class Reader(Protocol):
     """A reader joining a blog. While it is replayed the hub respects its flow control; once
     registered, only its :attr:`sink` is kept, and the reader must call
-    :meth:`Hub.unsubscribe` when it ends (connection lost, dropped for being too slow)."""
+    :meth:`ProcessHub.unsubscribe` when it ends (connection lost, dropped for being too slow)."""
 
     @property
     def sink(self) -> Sink: ...
@@ -135,16 +136,19 @@ def _write_paced(reader: Reader, frames: list[Frame]) -> int:
 
 
 @dataclass(eq=False)
-class BlogHub:
+class BlogChannel:
+    """One blog's live readers in this process, the recent frames they were sent (the ring,
+    for replays from memory) and the newest event number written to them."""
+
     blog_id: int
     head: int
-    """Highest event number written to this hub's readers."""
+    """Highest event number written to this channel's readers."""
     ring: deque[Frame]
     subscribers: set[Sink] = field(default_factory=set)
     wanted: int = 0
     pulling: bool = False
     joining: set[Reader] = field(default_factory=set)
-    """Readers in the middle of :meth:`Hub.subscribe`; the hub is kept while any are."""
+    """Readers in the middle of :meth:`ProcessHub.subscribe`; the channel is kept while any are."""
     next_heartbeat: float = 0.0
     heartbeat_data: bytes = b""  # the source's :attr:`FrameSource.heartbeat`
 
@@ -198,8 +202,9 @@ class BlogHub:
         return list(islice(self.ring, start, start + limit))
 
 
-class Hub:
-    """All blog hubs of this process, fed by broker wake-ups and a slow catch-up sweep."""
+class ProcessHub:
+    """The blog channels of this process (:attr:`blogs`), fed by broker wake-ups and a slow
+    catch-up sweep."""
 
     def __init__(
         self,
@@ -217,10 +222,10 @@ class Hub:
         self.heartbeat_range = heartbeat_range
         self.catch_up_seconds = catch_up_seconds
         self._run_sync: RunSync = run_sync or asyncio.to_thread
-        self.blogs: dict[int, BlogHub] = {}
+        self.blogs: dict[int, BlogChannel] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._timer: asyncio.Task[None] | None = None
-        self._creating: dict[int, asyncio.Future[BlogHub]] = {}
+        self._creating: dict[int, asyncio.Future[BlogChannel]] = {}
         self._early: dict[int, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -292,7 +297,7 @@ class Hub:
         for blog_id, head in heads.items():
             self.wake(WakeUp(blog_id, head))
 
-    def _ensure_pull(self, blog: BlogHub) -> None:
+    def _ensure_pull(self, blog: BlogChannel) -> None:
         if blog.pulling:
             return  # the running pull loops until it reaches ``wanted``
         blog.pulling = True
@@ -300,7 +305,7 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _pull(self, blog: BlogHub) -> None:
+    async def _pull(self, blog: BlogChannel) -> None:
         try:
             while blog.wanted > blog.head:
                 frames: list[Frame] = await self._run_sync(  # type: ignore[assignment]
@@ -318,20 +323,20 @@ class Hub:
 
     # -- readers ---------------------------------------------------------------------------
 
-    async def _blog(self, blog_id: int) -> BlogHub:
+    async def _blog(self, blog_id: int) -> BlogChannel:
         found = self.blogs.get(blog_id)
         if found is not None:
             return found
         pending = self._creating.get(blog_id)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[BlogHub] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[BlogChannel] = asyncio.get_running_loop().create_future()
         self._creating[blog_id] = future
         try:
             heads: dict[int, int] = await self._run_sync(  # type: ignore[assignment]
                 self.source.heads, [blog_id]
             )
-            blog = BlogHub(blog_id, heads.get(blog_id, 0), deque(maxlen=self.ring_size))
+            blog = BlogChannel(blog_id, heads.get(blog_id, 0), deque(maxlen=self.ring_size))
             blog.heartbeat_data = self.source.heartbeat
             blog.next_heartbeat = self._next_heartbeat()
             self.blogs[blog_id] = blog
@@ -365,7 +370,7 @@ class Hub:
         finally:
             blog.joining.discard(reader)
 
-    async def _join(self, blog: BlogHub, reader: Reader, after: int | None) -> bool:
+    async def _join(self, blog: BlogChannel, reader: Reader, after: int | None) -> bool:
         blog_id = blog.blog_id
         sink = reader.sink
         if after is not None and after > blog.head:
@@ -408,7 +413,7 @@ class Hub:
             del frames
         return False
 
-    async def catch_up_one(self, blog: BlogHub) -> None:
+    async def catch_up_one(self, blog: BlogChannel) -> None:
         heads: dict[int, int] = await self._run_sync(  # type: ignore[assignment]
             self.source.heads, [blog.blog_id]
         )
@@ -430,7 +435,7 @@ class Hub:
         low, high = self.heartbeat_range
         return time.monotonic() + random.uniform(low, high)
 
-    def heartbeats_due(self, now: float) -> Iterable[BlogHub]:
+    def heartbeats_due(self, now: float) -> Iterable[BlogChannel]:
         return [b for b in self.blogs.values() if b.next_heartbeat <= now]
 
     async def _tick_forever(self) -> None:

@@ -20,7 +20,7 @@ from liveblog import __version__
 from liveblog.actions import Actions, Clock, utc_now
 from liveblog.config import Settings
 from liveblog.pubsub import broker_from_url
-from liveblog.pubsub.hub import Hub
+from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import api, errors, health
@@ -159,7 +159,7 @@ class _LiveblogApp(FastAPI):
 
 def _live(settings: Settings, db: Database) -> Live:
     frames = LogFrames(db)
-    hub = Hub(
+    hub = ProcessHub(
         frames,
         ring_size=settings.live_ring_size,
         max_replay=settings.live_max_replay,

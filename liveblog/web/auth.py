@@ -12,7 +12,7 @@ from liveblog.domain.errors import DomainError
 from liveblog.domain.models import User
 from liveblog.domain.tokens import token_hash
 from liveblog.storage import users as user_rows
-from liveblog.web.services import Services, services
+from liveblog.web.services import Services, ServicesDep
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `liveblog token create`.")
 
@@ -23,7 +23,7 @@ class Unauthorized(DomainError):
 
 async def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    app: Annotated[Services, Depends(services)],
+    services: ServicesDep,
 ) -> User:
     """The user whose token the request carries; 401 without a valid one. Async, so a request
     whose token was checked recently never leaves the event loop for it."""
@@ -32,28 +32,28 @@ async def current_user(
             "send Authorization: Bearer <token>; create one with `liveblog token create`"
         )
     hashed = token_hash(credentials.credentials)
-    tokens = app.tokens
+    tokens = services.tokens
     if tokens.check_due():  # about once a second: were tokens revoked meanwhile?
         started = tokens.clock()
-        tokens.saw(await run_in_threadpool(_generation, app), started)
+        tokens.saw(await run_in_threadpool(_generation, services), started)
     user = tokens.get(hashed)
     if user is None:
         started = tokens.clock()
-        user, generation = await run_in_threadpool(_lookup, app, hashed)
+        user, generation = await run_in_threadpool(_lookup, services, hashed)
         if user is None:
             raise Unauthorized("the API token is not valid")
         tokens.put(hashed, user, generation, started)
     return user
 
 
-def _generation(app: Services) -> int:
-    with app.db.read() as conn:
+def _generation(services: Services) -> int:
+    with services.db.read() as conn:
         return user_rows.revocation_generation(conn)
 
 
-def _lookup(app: Services, hashed: str) -> tuple[User | None, int]:
+def _lookup(services: Services, hashed: str) -> tuple[User | None, int]:
     """The token's user and the revocation generation, from one snapshot."""
-    with app.db.read() as conn:
+    with services.db.read() as conn:
         return user_rows.by_token_hash(conn, hashed), user_rows.revocation_generation(conn)
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import JSONResponse
 
-from liveblog.web.services import Services, services
+from liveblog.web.services import ServicesDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,10 +18,10 @@ async def healthz() -> JSONResponse:
 
 
 @router.get("/readyz")
-def readyz(app: Annotated[Services, Depends(services)]) -> JSONResponse:
+def readyz(services: ServicesDep) -> JSONResponse:
     """The database answers; 503 when it does not."""
     try:
-        app.db.ping()
+        services.db.ping()
     except SQLAlchemyError as exc:
         return JSONResponse(
             {"status": "unavailable", "database": type(exc).__name__},

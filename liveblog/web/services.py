@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from liveblog.actions import Actions
@@ -45,3 +46,7 @@ def services_of(request: HTTPConnection) -> Services:
     found = request.app.state.services
     assert isinstance(found, Services)
     return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+"""A handler parameter that receives the app's services: ``services: ServicesDep``."""

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from liveblog.actions import Actions, Committed
 from liveblog.domain.models import User
-from liveblog.pubsub.hub import Frame, Hub
+from liveblog.pubsub.hub import Frame, ProcessHub
 from liveblog.pubsub.memory import MemoryBroker
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
@@ -47,7 +47,7 @@ def test_frames_a_commit_hands_the_hub_equal_frames_read_back_from_the_log(
         return entry.id
 
     async def scenario() -> None:
-        hub = Hub(source, heartbeat_range=(3600, 3600))
+        hub = ProcessHub(source, heartbeat_range=(3600, 3600))
         live = Live(db, MemoryBroker(), source, hub)
         delivered: list[Frame] = []
         deliver = hub.deliver

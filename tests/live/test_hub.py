@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liveblog.pubsub.broker import WakeUp
-from liveblog.pubsub.hub import Frame, Hub
+from liveblog.pubsub.hub import Frame, ProcessHub
 from liveblog.web.live.sse import HEARTBEAT, MAX_BUFFER_BYTES, QueueSubscriber, StreamProtocol
 from tests.live.readers import RecordingReader
 from tests.waiting import wait_until_async
@@ -66,11 +66,11 @@ async def _inline(fn: Any, *args: Any) -> Any:
     return fn(*args)
 
 
-def make_hub(log: MemoryLog, **kwargs: Any) -> Hub:
-    return Hub(log, run_sync=_inline, heartbeat_range=(3600, 3600), **kwargs)
+def make_hub(log: MemoryLog, **kwargs: Any) -> ProcessHub:
+    return ProcessHub(log, run_sync=_inline, heartbeat_range=(3600, 3600), **kwargs)
 
 
-async def settle(hub: Hub) -> None:
+async def settle(hub: ProcessHub) -> None:
     for _ in range(50):
         await asyncio.sleep(0)
     while hub._tasks:
@@ -343,7 +343,7 @@ def test_a_wake_up_while_the_hub_opens_is_not_lost() -> None:
                 await asyncio.sleep(0.01)
             return result
 
-        hub = Hub(log, run_sync=slow_head, heartbeat_range=(3600, 3600))
+        hub = ProcessHub(log, run_sync=slow_head, heartbeat_range=(3600, 3600))
         reader = Reader()
         joining = asyncio.create_task(hub.subscribe(BLOG, reader, 1))
         await opening.wait()

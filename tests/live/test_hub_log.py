@@ -14,7 +14,7 @@ import pytest
 from liveblog.actions import Actions, Committed
 from liveblog.domain.models import EventType, User
 from liveblog.pubsub.broker import WakeUp
-from liveblog.pubsub.hub import Hub
+from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
 from liveblog.storage.database import Database
@@ -28,11 +28,11 @@ async def _inline(fn: Any, *args: Any) -> Any:
     return fn(*args)
 
 
-def _hub(db: Database) -> Hub:
-    return Hub(LogFrames(db), run_sync=_inline, heartbeat_range=(3600, 3600))
+def _hub(db: Database) -> ProcessHub:
+    return ProcessHub(LogFrames(db), run_sync=_inline, heartbeat_range=(3600, 3600))
 
 
-async def _settle(hub: Hub) -> None:
+async def _settle(hub: ProcessHub) -> None:
     for _ in range(50):
         await asyncio.sleep(0)
     while hub._tasks:

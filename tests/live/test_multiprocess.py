@@ -26,7 +26,7 @@ import pytest
 
 from liveblog.actions import Actions
 from liveblog.pubsub.broker import WakeUp
-from liveblog.pubsub.hub import Hub
+from liveblog.pubsub.hub import ProcessHub
 from liveblog.pubsub.postgres import PostgresBroker
 from liveblog.storage.database import Database
 from liveblog.web.live.frames import LogFrames
@@ -313,7 +313,7 @@ def test_a_wake_up_that_arrives_while_the_hub_opens_the_blog_is_not_dropped(
 
     async def scenario() -> None:
         channel = f"liveblog_test_{uuid.uuid4().hex[:12]}"
-        hub = Hub(Gated(db), catch_up_seconds=NO_CATCH_UP, heartbeat_range=(3600, 3600))
+        hub = ProcessHub(Gated(db), catch_up_seconds=NO_CATCH_UP, heartbeat_range=(3600, 3600))
         arrived = asyncio.Event()
 
         def on_wake_up(wake_up: WakeUp) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from liveblog.config import Settings
-from liveblog.pubsub.hub import Frame, Hub
+from liveblog.pubsub.hub import Frame, ProcessHub
 from liveblog.web.live import sse
 from liveblog.web.live.sse import MAX_BUFFER_BYTES, QueueSubscriber
 from tests.live.conftest import Served, serve
@@ -40,7 +40,7 @@ async def watch(served: Served, seconds: float) -> list[tuple[int, int]]:
     """Sample, on the server's loop, what it holds for readers being replayed: their queues and
     the unsent bytes of the connections' transports (beyond the kernel's buffers). From the
     moment a reader appears until none is left, or ``seconds`` pass."""
-    hub: Hub = served.app.state.services.live.hub
+    hub: ProcessHub = served.app.state.services.live.hub
     connections = served.server.server_state.connections
     samples: list[tuple[int, int]] = []
     deadline = time.monotonic() + seconds
@@ -123,7 +123,7 @@ def test_a_replay_reads_and_writes_a_slow_reader_a_bounded_amount_at_a_time() ->
 
     async def scenario() -> None:
         log = BigEvents(40, 50_000)
-        hub = Hub(log, run_sync=_inline, heartbeat_range=(3600, 3600))
+        hub = ProcessHub(log, run_sync=_inline, heartbeat_range=(3600, 3600))
         reader = QueueSubscriber()
         joining = asyncio.ensure_future(hub.subscribe(1, reader, 0))
         received: list[bytes] = []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from liveblog.domain.errors import FieldError, InvalidInput, NotFound
@@ -12,10 +12,9 @@ from liveblog.domain.serialize import blog_payload
 from liveblog.storage import blogs as blog_rows
 from liveblog.web.api.schemas import BlogCreate, BlogList, BlogOut, BlogPatch
 from liveblog.web.auth import CurrentUser
-from liveblog.web.services import Services, services
+from liveblog.web.services import ServicesDep
 
 router = APIRouter(tags=["blogs"])
-App = Annotated[Services, Depends(services)]
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": "problem details (RFC 9457)", "content": {"application/problem+json": {}}}
@@ -24,15 +23,15 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/blogs", status_code=201, response_model=BlogOut, responses=_PROBLEMS)
-def create_blog(payload: BlogCreate, user: CurrentUser, app: App) -> JSONResponse:
+def create_blog(payload: BlogCreate, user: CurrentUser, services: ServicesDep) -> JSONResponse:
     """Open a new blog (admins only)."""
-    blog = app.actions.create_blog(
+    blog = services.actions.create_blog(
         user,
         slug=payload.slug,
         title=payload.title,
         summary=payload.summary,
-        language=payload.language or app.settings.default_language,
-        timezone=payload.timezone or app.settings.default_timezone,
+        language=payload.language or services.settings.default_language,
+        timezone=payload.timezone or services.settings.default_timezone,
     )
     return JSONResponse(
         blog_payload(blog), status_code=201, headers={"Location": f"/api/v1/blogs/{blog.slug}"}
@@ -40,14 +39,14 @@ def create_blog(payload: BlogCreate, user: CurrentUser, app: App) -> JSONRespons
 
 
 @router.get("/blogs", response_model=BlogList)
-def list_blogs(app: App) -> dict[str, Any]:
-    with app.db.read() as conn:
+def list_blogs(services: ServicesDep) -> dict[str, Any]:
+    with services.db.read() as conn:
         return {"items": [blog_payload(b) for b in blog_rows.all_blogs(conn)]}
 
 
 @router.get("/blogs/{slug}", response_model=BlogOut, responses=_PROBLEMS)
-def get_blog(slug: str, app: App) -> dict[str, Any]:
-    with app.db.read() as conn:
+def get_blog(slug: str, services: ServicesDep) -> dict[str, Any]:
+    with services.db.read() as conn:
         blog = blog_rows.by_slug(conn, slug)
     if blog is None:
         raise NotFound(f"no blog with the slug {slug!r}")
@@ -55,10 +54,12 @@ def get_blog(slug: str, app: App) -> dict[str, Any]:
 
 
 @router.patch("/blogs/{slug}", response_model=BlogOut, responses=_PROBLEMS)
-def patch_blog(slug: str, payload: BlogPatch, user: CurrentUser, app: App) -> dict[str, Any]:
+def patch_blog(
+    slug: str, payload: BlogPatch, user: CurrentUser, services: ServicesDep
+) -> dict[str, Any]:
     """Change title, summary, language, time zone, or close/reopen the blog (admins only)."""
     changes = payload.model_dump(exclude_unset=True)
     for required in ("title", "language", "timezone", "status"):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
-    return blog_payload(app.actions.update_blog(user, slug, changes))
+    return blog_payload(services.actions.update_blog(user, slug, changes))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from starlette.responses import JSONResponse
 
 from liveblog.actions import ANY_VERSION, IfMatch
@@ -19,14 +19,13 @@ from liveblog.domain.pagination import BadCursor, Cursor, Order
 from liveblog.domain.rules import MAX_ID
 from liveblog.domain.serialize import entry_payload
 from liveblog.storage import blogs as blog_rows
-from liveblog.storage import entries as entry_rows
+from liveblog.storage import reads
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.api.schemas import EntryCreate, EntryOut, EntryPage, EntryPatch
 from liveblog.web.auth import CurrentUser
-from liveblog.web.services import Services, services
+from liveblog.web.services import ServicesDep
 
 router = APIRouter(tags=["entries"])
-App = Annotated[Services, Depends(services)]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
 IfMatchHeader = Annotated[
     str | None,
@@ -73,9 +72,11 @@ def _entry_response(entry: Entry, status: int = 200) -> JSONResponse:
 
 
 @router.post("/blogs/{slug}/entries", status_code=201, response_model=EntryOut, responses=_PROBLEMS)
-def create_entry(slug: str, payload: EntryCreate, user: CurrentUser, app: App) -> JSONResponse:
+def create_entry(
+    slug: str, payload: EntryCreate, user: CurrentUser, services: ServicesDep
+) -> JSONResponse:
     """Post an entry. ``published_at`` may lie in the past (imports), not in the future."""
-    entry = app.actions.create_entry(user, slug, **payload.model_dump())
+    entry = services.actions.create_entry(user, slug, **payload.model_dump())
     response = _entry_response(entry, 201)
     response.headers["Location"] = f"/api/v1/blogs/{slug}/entries/{entry.id}"
     return response
@@ -84,32 +85,34 @@ def create_entry(slug: str, payload: EntryCreate, user: CurrentUser, app: App) -
 @router.get("/blogs/{slug}/entries", response_model=EntryPage, responses=_PROBLEMS)
 def list_entries(
     slug: str,
-    app: App,
+    services: ServicesDep,
     limit: Annotated[int | None, Query(ge=1, description="Entries per page.")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     order: Order = Order.NEWEST,
     key_events: Annotated[bool, Query(description="Only key events.")] = False,
 ) -> dict[str, Any]:
     """Visible entries, newest or oldest first, by keyset pagination."""
-    size = limit or app.settings.page_size
-    if size > app.settings.max_page_size:
-        raise InvalidInput([FieldError("limit", f"must be at most {app.settings.max_page_size}")])
+    size = limit or services.settings.page_size
+    if size > services.settings.max_page_size:
+        raise InvalidInput(
+            [FieldError("limit", f"must be at most {services.settings.max_page_size}")]
+        )
     after = None
     if cursor:
         try:
-            after = Cursor.decode(cursor, app.cursor_key)
+            after = Cursor.decode(cursor, services.cursor_key)
         except BadCursor as exc:
             raise InvalidInput([FieldError("cursor", str(exc))]) from exc
-    with app.db.read() as conn:
+    with services.db.read() as conn:
         blog = blog_rows.by_slug(conn, slug)
         if blog is None:
             raise NotFound(f"no blog with the slug {slug!r}")
-        page = entry_rows.timeline(
+        page = reads.timeline(
             conn, blog.id, limit=size, order=order, after=after, key_events_only=key_events
         )
     return {
         "items": [entry_payload(e) for e in page.items],
-        "next_cursor": page.next_cursor.encode(app.cursor_key) if page.next_cursor else None,
+        "next_cursor": page.next_cursor.encode(services.cursor_key) if page.next_cursor else None,
     }
 
 
@@ -121,13 +124,13 @@ def list_entries(
 def get_entry(
     slug: str,
     entry_id: EntryId,
-    app: App,
+    services: ServicesDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One entry with its version as ``ETag``; send that tag as ``If-Match`` to change it."""
-    with app.db.read() as conn:
+    with services.db.read() as conn:
         blog = blog_rows.by_slug(conn, slug)
-        entry = entry_rows.get(conn, blog.id, entry_id) if blog else None
+        entry = reads.entry(conn, blog.id, entry_id) if blog else None
     if entry is None:
         raise NotFound(f"no entry {entry_id} in the blog {slug!r}")
     if entry.deleted:
@@ -143,7 +146,7 @@ def patch_entry(
     entry_id: EntryId,
     payload: EntryPatch,
     user: CurrentUser,
-    app: App,
+    services: ServicesDep,
     if_match: IfMatchHeader = None,
 ) -> JSONResponse:
     """Edit fields of an entry; ``null`` clears ``headline`` or ``source``."""
@@ -151,7 +154,7 @@ def patch_entry(
     for required in ("body", "key_event", "pinned", "published_at"):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
-    entry = app.actions.update_entry(
+    entry = services.actions.update_entry(
         user, slug, entry_id, changes, if_match=parse_if_match(if_match, entry_id)
     )
     return _entry_response(entry)
@@ -167,9 +170,9 @@ def delete_entry(
     slug: str,
     entry_id: EntryId,
     user: CurrentUser,
-    app: App,
+    services: ServicesDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Delete an entry: it leaves a tombstone and an ``entry.deleted`` event."""
-    app.actions.delete_entry(user, slug, entry_id, if_match=parse_if_match(if_match, entry_id))
+    services.actions.delete_entry(user, slug, entry_id, if_match=parse_if_match(if_match, entry_id))
     return Response(status_code=204)

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from liveblog.actions import Committed
 from liveblog.domain.rules import SLUG_PATTERN
 from liveblog.pubsub.broker import Broker, WakeUp
-from liveblog.pubsub.hub import Frame, Hub, Sink
+from liveblog.pubsub.hub import Frame, ProcessHub, Sink
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
 from liveblog.web.connection_limits import (
@@ -52,7 +52,7 @@ STREAM_PATH = re.compile(r"^/live/([a-z0-9-]{1,64})/events$")
 
 
 class Live:
-    def __init__(self, db: Database, broker: Broker, source: LogFrames, hub: Hub) -> None:
+    def __init__(self, db: Database, broker: Broker, source: LogFrames, hub: ProcessHub) -> None:
         self.db = db
         self.broker = broker
         self.hub = hub

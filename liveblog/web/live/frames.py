@@ -57,7 +57,7 @@ def event_data(blog: Blog, header: pages.Header, event: Event, version: int) -> 
     """The JSON of one event for readers (SSE ``data:`` and the polling API)."""
     data: dict[str, Any] = {"seq": event.seq, "type": event.type.value, **event.payload}
     if event.type in _ENTRY_EVENTS:
-        entry = entry_from_payload(blog.id, event.payload["entry"])
+        entry = entry_from_payload(event.payload["entry"])
         view = pages.entry_view(entry, blog, header)
         data["html"] = pages.entry_article_html(view, blog.language)
     data["page"] = page_state(header, version)

@@ -15,7 +15,7 @@ import re
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 from starlette.responses import Response
@@ -28,10 +28,9 @@ from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.live.frames import read_events
 from liveblog.web.page_cache import Key
 from liveblog.web.reader.models import Rendered
-from liveblog.web.services import Services, services
+from liveblog.web.services import ServicesDep
 
 router = APIRouter(tags=["events"])
-App = Annotated[Services, Depends(services)]
 MAX_EVENTS = 500
 DEFAULT_LIMIT = 100
 MAX_AFTER = 2**62
@@ -97,12 +96,12 @@ def render_poll(
 )
 async def poll_events(
     slug: str,
-    app: App,
+    services: ServicesDep,
     after: Annotated[int, Query(ge=0, le=MAX_AFTER, description="Last event number seen.")],
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = DEFAULT_LIMIT,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Events after ``after`` (empty when up to date or ahead of the log)."""
-    render = partial(render_poll, settings=app.settings, slug=slug, after=after, limit=limit)
-    page = await app.pages.fetch(poll_key(slug, after, limit), render)
+    render = partial(render_poll, settings=services.settings, slug=slug, after=after, limit=limit)
+    page = await services.pages.fetch(poll_key(slug, after, limit), render)
     return page.response(if_none_match)

@@ -7,18 +7,14 @@ stream wherever that protocol is not in use (test clients, other ASGI servers).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from liveblog.web.services import Services, services
+from liveblog.web.services import ServicesDep
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/live/{slug}/events")
-async def events(
-    request: Request, slug: str, app: Annotated[Services, Depends(services)]
-) -> Response:
-    return await app.live.stream(request, slug, app.settings.max_streams_per_address)
+async def events(request: Request, slug: str, services: ServicesDep) -> Response:
+    return await services.live.stream(request, slug, services.settings.max_streams_per_address)

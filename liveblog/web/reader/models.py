@@ -8,6 +8,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from liveblog.domain.public import PublicEntry
 from liveblog.web import dates
 
 LIVE_POLL_MS = 10_000
@@ -56,19 +57,43 @@ class Header:
 
 @dataclass(frozen=True)
 class EntryView:
-    id: int
+    """An entry as a reader page shows it: its public fields (:class:`PublicEntry`, the same
+    the API and events carry) and what the page adds (anchor, permalink, local times)."""
+
+    entry: PublicEntry
     anchor: str
     permalink: str
-    headline: str | None
-    body: Markup
-    source: str | None
     time: str
+    """The local time alone on the dateline's day, else with the date."""
     datetime: str
-    pinned: bool
-    key_event: bool
     day: str = ""
     time_short: str = ""
     time_long: str = ""
+
+    @property
+    def id(self) -> int:
+        return self.entry.id
+
+    @property
+    def headline(self) -> str | None:
+        return self.entry.headline
+
+    @property
+    def body(self) -> Markup:
+        # Sanitised by render.markdown_to_html when it was stored.
+        return Markup(self.entry.body_html)  # noqa: S704
+
+    @property
+    def source(self) -> str | None:
+        return self.entry.source
+
+    @property
+    def pinned(self) -> bool:
+        return self.entry.pinned
+
+    @property
+    def key_event(self) -> bool:
+        return self.entry.key_event
 
 
 @dataclass(frozen=True)

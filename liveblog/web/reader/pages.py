@@ -23,16 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 from sqlalchemy import Connection
 
 from liveblog import render
 from liveblog.config import Settings
-from liveblog.domain.models import Blog, Entry
+from liveblog.domain.models import Blog
 from liveblog.domain.pagination import Cursor, Order
+from liveblog.domain.public import PublicEntry
 from liveblog.domain.serialize import rfc3339
 from liveblog.storage import blogs as blog_rows
-from liveblog.storage import entries as entry_rows
+from liveblog.storage import reads
 from liveblog.web import dates, i18n
 from liveblog.web.i18n import N_
 from liveblog.web.reader.models import EntryView, Link, LiveClient, Rendered
@@ -80,8 +80,8 @@ def _context(language: str, title: str, description: str, **more: Any) -> dict[s
 
 def header_for(conn: Connection, blog: Blog) -> Header:
     """The blog's page header as the database has it now."""
-    key_event = entry_rows.newest_key_event(conn, blog.id)
-    changed = entry_rows.newest_change(conn, blog.id) or blog.created_at
+    key_event = reads.newest_key_event(conn, blog.id)
+    changed = reads.newest_change(conn, blog.id) or blog.created_at
     paragraphs = [_SPACE.sub(" ", p).strip() for p in _BLANK_LINES.split(blog.summary)]
     return Header(
         slug=blog.slug,
@@ -98,7 +98,7 @@ def header_for(conn: Connection, blog: Blog) -> Header:
     )
 
 
-def entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
+def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
     """An entry as the page shows it: the time alone on the dateline's day, else with date.
     Both forms go into the page, so live updates can re-apply the rule when the day moves on."""
     day = dates.iso_day(entry.published_at, blog.timezone)
@@ -106,17 +106,11 @@ def entry_view(entry: Entry, blog: Blog, header: Header) -> EntryView:
     short = dates.entry_time(entry.published_at, blog.language, zone, with_date=False)
     long = dates.entry_time(entry.published_at, blog.language, zone, with_date=True)
     return EntryView(
-        id=entry.id,
+        entry=entry,
         anchor=f"entry-{entry.id}",
         permalink=f"/live/{blog.slug}/entries/{entry.id}",
-        headline=entry.headline,
-        # Sanitised by render.markdown_to_html when it was stored.
-        body=Markup(entry.body_html),  # noqa: S704
-        source=entry.source,
         time=short if day == header.day else long,
         datetime=rfc3339(entry.published_at),
-        pinned=entry.pinned,
-        key_event=entry.key_event,
         day=day,
         time_short=short,
         time_long=long,
@@ -149,8 +143,8 @@ def blog_page(
         return Rendered(404, error_page(settings.default_language, 404, BLOG_MISSING), None)
     _ = i18n.translator(blog.language)
     header = header_for(conn, blog)
-    pinned = entry_rows.pinned(conn, blog.id) if view.lifts_pinned else None
-    timeline = entry_rows.timeline(
+    pinned = reads.pinned(conn, blog.id) if view.lifts_pinned else None
+    timeline = reads.timeline(
         conn,
         blog.id,
         limit=settings.page_size,
@@ -176,7 +170,7 @@ def blog_page(
                 header.description,
                 blog=header,
                 live=_live_client(blog, view, timeline.next_cursor),
-                entries=[entry_view(e, blog, header) for e in items],
+                entries=[entry_view(PublicEntry.of(e), blog, header) for e in items],
                 orders=orders,
                 filters=filters,
                 empty=empty,
@@ -216,7 +210,7 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
     blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
     if blog is None:
         return Rendered(404, error_page(settings.default_language, 404, BLOG_MISSING), None)
-    entry = entry_rows.get(conn, blog.id, entry_id) if entry_id is not None else None
+    entry = reads.entry(conn, blog.id, entry_id) if entry_id is not None else None
     back = f"/live/{blog.slug}"
     if entry is None:
         html = error_page(blog.language, 404, ENTRY_MISSING, back=back)
@@ -235,7 +229,7 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
                 title,
                 header.description,
                 blog=header,
-                entry=entry_view(entry, blog, header),
+                entry=entry_view(PublicEntry.of(entry), blog, header),
             )
         )
     )
@@ -247,7 +241,7 @@ def index_page(conn: Connection, settings: Settings) -> str:
     language = settings.default_language
     _ = i18n.translator(language)
     blogs = [b for b in blog_rows.all_blogs(conn) if b.is_open]
-    changes = entry_rows.newest_changes(conn, [b.id for b in blogs])
+    changes = reads.newest_changes(conn, [b.id for b in blogs])
     items = []
     for blog in blogs:
         changed = changes.get(blog.id) or blog.created_at

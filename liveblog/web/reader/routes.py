@@ -36,46 +36,46 @@ from liveblog.web.services import Services, services_of
 router = APIRouter(include_in_schema=False)
 
 
-def _error(app: Services, status: int, message: str) -> Response:
-    html = pages.error_page(app.settings.default_language, status, message)
-    return CachedPage.build(Rendered(status, html, None), app.settings).response()
+def _error(services: Services, status: int, message: str) -> Response:
+    html = pages.error_page(services.settings.default_language, status, message)
+    return CachedPage.build(Rendered(status, html, None), services.settings).response()
 
 
 async def blog_page(request: Request) -> Response:
     """A blog's live page; cached pages are served without touching the database."""
-    app = services_of(request)
+    services = services_of(request)
     slug: str = request.path_params["slug"]
     if not valid_slug(slug):
-        return _error(app, 404, pages.BLOG_MISSING)
+        return _error(services, 404, pages.BLOG_MISSING)
     if request.scope["query_string"]:
         try:
-            view = parse_view(request.query_params, lambda: app.cursor_key)
+            view = parse_view(request.query_params, lambda: services.cursor_key)
         except BadView as exc:
-            return _error(app, 400, exc.message)
+            return _error(services, 400, exc.message)
     else:
         view = DEFAULT_VIEW
     render = partial(
         pages.blog_page,
-        settings=app.settings,
+        settings=services.settings,
         slug=slug,
         view=view,
-        cursor_key=app.cursor_key,
+        cursor_key=services.cursor_key,
     )
-    page = await app.pages.fetch(blog_key(slug, view), render)
+    page = await services.pages.fetch(blog_key(slug, view), render)
     return page.response(request.headers.get("if-none-match"))
 
 
 async def entry_page(request: Request) -> Response:
     """One entry's permalink page (blog header, the entry, a link back to the blog)."""
-    app = services_of(request)
+    services = services_of(request)
     slug: str = request.path_params["slug"]
     entry_id = parse_entry_id(request.path_params["entry_id"])
     if not valid_slug(slug):
-        return _error(app, 404, pages.BLOG_MISSING)
+        return _error(services, 404, pages.BLOG_MISSING)
     # Every id gets its own key, also ids that do not exist: their 404 is cached per version
     # like any page, within the LRU bound.
-    render = partial(pages.entry_page, settings=app.settings, slug=slug, entry_id=entry_id)
-    page = await app.pages.fetch(entry_key(slug, entry_id), render)
+    render = partial(pages.entry_page, settings=services.settings, slug=slug, entry_id=entry_id)
+    page = await services.pages.fetch(entry_key(slug, entry_id), render)
     return page.response(request.headers.get("if-none-match"))
 
 
@@ -88,8 +88,8 @@ def render_index(conn: Connection, *, settings: Settings) -> Rendered:
 async def index_page(request: Request) -> Response:
     """The open blogs, cached like blog pages: any local commit makes the page stale at once,
     another process's within ``page_revalidate_seconds`` (one query for the site's version)."""
-    app = services_of(request)
-    page = await app.pages.fetch(INDEX_KEY, partial(render_index, settings=app.settings))
+    services = services_of(request)
+    page = await services.pages.fetch(INDEX_KEY, partial(render_index, settings=services.settings))
     return page.response(request.headers.get("if-none-match"))
 
 

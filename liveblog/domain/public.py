@@ -1,0 +1,56 @@
+"""What readers get of an entry: one definition of its public fields, used by the API
+(``EntryOut``, checked against this by a test), the ``entry`` of event payloads
+(:func:`liveblog.domain.serialize.entry_payload`), the reader pages and live updates
+(``EntryView``) and, later, feeds. A field added here is a field readers get everywhere;
+one that readers must not see (the author, the tombstone time) never comes here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from liveblog.domain.models import Entry
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """A visible entry as readers see it. The field order is the order of the JSON objects."""
+
+    id: int
+    """Unique across blogs; with ``version`` it makes the entry's ETag ``"id-version"``."""
+    version: int
+    """1 when posted, one more with every change."""
+    headline: str | None
+    """An optional single line above the text."""
+    body: str
+    """The text as written, in Markdown."""
+    body_html: str
+    """``body`` rendered by the server and sanitised to an allowlist: safe to put in a page."""
+    key_event: bool
+    """Part of the blog's summary of key events; the newest one with a headline is in the
+    blog's headline."""
+    pinned: bool
+    """Kept at the top of the reader page (a blog has at most one)."""
+    source: str | None
+    """An optional single line naming where the news comes from."""
+    published_at: datetime
+    """When the entry counts as published (UTC); it orders the timeline."""
+    updated_at: datetime
+    """When the entry last changed (UTC)."""
+
+    @classmethod
+    def of(cls, entry: Entry) -> PublicEntry:
+        """The public fields of ``entry``, which must be visible (not a tombstone)."""
+        return cls(
+            id=entry.id,
+            version=entry.version,
+            headline=entry.headline,
+            body=entry.body,
+            body_html=entry.body_html,
+            key_event=entry.key_event,
+            pinned=entry.pinned,
+            source=entry.source,
+            published_at=entry.published_at,
+            updated_at=entry.updated_at,
+        )

@@ -1,0 +1,171 @@
+"""The read side: what a reader may see, and the queries that show it.
+
+This module alone decides which entries are visible to readers (:func:`visible`); today that
+is every entry that is not deleted. Drafts, scheduled entries and per-blog roles change
+:func:`visible` (and :func:`entry` for a permalink), not the pages, the API or the live path,
+which read entries only through this module (an import-linter contract keeps ``liveblog.web``
+away from :mod:`liveblog.storage.entries`). Writers (:mod:`liveblog.actions`) read rows through
+:mod:`liveblog.storage.entries`, unfiltered.
+
+Timelines use keyset pagination on (published_at, id): cost depends on the page size, not on
+the blog's length or the cursor's depth.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
+
+from liveblog.domain.models import Entry
+from liveblog.domain.pagination import Cursor, Order
+from liveblog.storage.entries import entry_from_row
+from liveblog.storage.tables import entries
+
+
+def visible(table: Table = entries) -> ColumnElement[bool]:
+    """The SQL condition on an entries table for rows a reader may see."""
+    return table.c.deleted_at.is_(None)
+
+
+def _gone(table: Table = entries) -> ColumnElement[bool]:
+    """Rows a reader may not see but that leave a tombstone (410 Gone) at their address."""
+    return table.c.deleted_at.is_not(None)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Entry]
+    next_cursor: Cursor | None
+
+
+def entry(conn: Connection, blog_id: int, entry_id: int) -> Entry | None:
+    """The entry of this blog a reader asks for by its id (a permalink, the API): a visible
+    one, or the tombstone of a deleted one (``entry.deleted``: answered with 410 Gone);
+    ``None`` when readers may not know of it."""
+    row = (
+        conn.execute(
+            select(entries).where(
+                entries.c.id == entry_id,
+                entries.c.blog_id == blog_id,
+                or_(visible(), _gone()),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return entry_from_row(row) if row else None
+
+
+def timeline(
+    conn: Connection,
+    blog_id: int,
+    *,
+    limit: int,
+    order: Order = Order.NEWEST,
+    after: Cursor | None = None,
+    key_events_only: bool = False,
+    exclude_pinned: bool = False,
+) -> Page:
+    """One page of visible entries; cost depends on ``limit``, not on the blog's length."""
+    conditions = [entries.c.blog_id == blog_id, visible()]
+    if key_events_only:
+        conditions.append(entries.c.key_event.is_(True))
+    if exclude_pinned:
+        conditions.append(entries.c.pinned.is_(False))
+    newest = order is Order.NEWEST
+    if after is not None:
+        # (published_at, id) beyond the cursor. The plain range on published_at is implied by
+        # the OR, but spelled out it lets the index seek to the cursor instead of walking the
+        # blog from its newest entry (cost would grow with the cursor's depth).
+        beyond, reaching = (operator.lt, operator.le) if newest else (operator.gt, operator.ge)
+        conditions += [
+            reaching(entries.c.published_at, after.published_at),
+            or_(
+                beyond(entries.c.published_at, after.published_at),
+                and_(entries.c.published_at == after.published_at, beyond(entries.c.id, after.id)),
+            ),
+        ]
+    sort = (
+        (entries.c.published_at.desc(), entries.c.id.desc())
+        if newest
+        else (entries.c.published_at.asc(), entries.c.id.asc())
+    )
+    rows = conn.execute(select(entries).where(*conditions).order_by(*sort).limit(limit + 1))
+    items = [entry_from_row(r) for r in rows.mappings()]
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = Cursor(last.published_at, last.id)
+    return Page(items, next_cursor)
+
+
+def pinned(conn: Connection, blog_id: int) -> Entry | None:
+    """The visible pinned entry (writers keep at most one pinned)."""
+    row = (
+        conn.execute(
+            select(entries)
+            .where(entries.c.blog_id == blog_id, entries.c.pinned.is_(True), visible())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return entry_from_row(row) if row else None
+
+
+def newest_key_event(conn: Connection, blog_id: int) -> Entry | None:
+    """The newest visible key event that has a headline (it names the blog's headline)."""
+    row = (
+        conn.execute(
+            select(entries)
+            .where(
+                entries.c.blog_id == blog_id,
+                entries.c.key_event.is_(True),
+                visible(),
+                entries.c.headline.is_not(None),
+            )
+            .order_by(entries.c.published_at.desc(), entries.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return entry_from_row(row) if row else None
+
+
+def newest_change(conn: Connection, blog_id: int) -> datetime | None:
+    """The newest ``updated_at`` among visible entries (the page's "Stand")."""
+    value = conn.execute(
+        select(func.max(entries.c.updated_at)).where(entries.c.blog_id == blog_id, visible())
+    ).scalar_one_or_none()
+    if value is None:
+        return None
+    # func.max loses the column type on SQLite: convert through the column's own type.
+    result = entries.c.updated_at.type.process_result_value(value, conn.dialect)  # type: ignore[attr-defined]
+    assert isinstance(result, datetime)
+    return result
+
+
+def newest_changes(conn: Connection, blog_ids: Collection[int]) -> dict[int, datetime]:
+    """:func:`newest_change` of many blogs in one query (blogs without visible entries are
+    missing from the answer)."""
+    if not blog_ids:
+        return {}
+    rows = conn.execute(
+        select(entries.c.blog_id, func.max(entries.c.updated_at).label("changed"))
+        .where(entries.c.blog_id.in_(list(blog_ids)), visible())
+        .group_by(entries.c.blog_id)
+    )
+    # func.max loses the column type on SQLite: convert through the column's own type.
+    convert = entries.c.updated_at.type.process_result_value  # type: ignore[attr-defined]
+    changes: dict[int, datetime] = {}
+    for row in rows:
+        changed = convert(row.changed, conn.dialect)
+        assert isinstance(changed, datetime)
+        changes[int(row.blog_id)] = changed
+    return changes
