@@ -32,7 +32,7 @@ from liveblog.storage.database import Database
 from liveblog.storage.migrate import is_current
 from liveblog.storage.tables import api_tokens, users
 from liveblog.web import create_app, server
-from tests.live.processes import server_env, start_server, wait_ready
+from tests.web.live.processes import server_env, start_server, wait_ready
 
 PASSWORD = "correct horse battery"
 BIN = Path(sys.executable).parent

@@ -253,3 +253,14 @@ def test_only_actions_writes() -> None:
     ]
     sources = [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in paths]
     assert writes_outside_actions(sources, storage_writers()) == []
+
+
+def test_test_directories_mirror_the_packages() -> None:
+    """Tests live where the code they test lives: ``tests/web/live/`` tests ``liveblog/web/live/``
+    (browser tests, which cross every package, have a directory of their own)."""
+    tests = ROOT / "tests"
+    for directory in sorted(p for p in tests.rglob("*") if p.is_dir()):
+        relative = directory.relative_to(tests)
+        if relative.parts[0] == "browser" or {"__pycache__", "fixtures"} & set(relative.parts):
+            continue
+        assert (ROOT / "liveblog" / relative).is_dir(), f"tests/{relative} mirrors no package"

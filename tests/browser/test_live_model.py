@@ -1,4 +1,4 @@
-"""``LiveModel``, the Python port of ``live.js`` that tests/web/test_live_page.py runs through
+"""``LiveModel``, the Python port of ``live.js`` that tests/web/live/test_live_page.py runs through
 hypothesis, checked against the real ``live.js`` in Chromium: the same older page and the same
 event sequence must end in the same articles, in the same order, with the same text.
 
@@ -28,7 +28,7 @@ from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import create_app
 from tests.conftest import FakeClock
-from tests.web.test_live_page import KINDS, LiveModel, Op, Scenario
+from tests.web.live.test_live_page import KINDS, LiveModel, Op, Scenario
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from liveblog.config import Settings
 from liveblog.web import create_app
 from liveblog.web.live.protocol import LiveHttpToolsProtocol
 from liveblog.web.server import LiveServer, fastest_available, uvicorn_config
-from tests.live.processes import (
+from tests.web.live.processes import (
     Reader,
     prepare_database,
     request,

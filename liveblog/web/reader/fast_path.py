@@ -12,7 +12,7 @@ The contract (the desk adds sessions and CSRF in middleware that a fast-path ans
 * A fast-path answer never carries ``Set-Cookie``: no session is started, refreshed or ended
   here (:class:`~liveblog.web.page_cache.CachedPage` has no cookie to send).
 
-``tests/web/test_fast_path_contract.py`` checks the last two.
+``tests/web/reader/test_fast_path.py`` checks the last two.
 """
 
 from __future__ import annotations

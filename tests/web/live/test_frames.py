@@ -19,8 +19,8 @@ from liveblog.storage.database import Database
 from liveblog.storage.tables import events
 from liveblog.web.live.delivery import Live
 from liveblog.web.live.frames import LogFrames, read_events, skipped_frame
-from tests.live.readers import RecordingReader
 from tests.waiting import wait_until_async
+from tests.web.live.readers import RecordingReader
 
 
 def test_frames_a_commit_hands_the_hub_equal_frames_read_back_from_the_log(

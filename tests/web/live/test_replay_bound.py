@@ -17,8 +17,8 @@ from liveblog.config import Settings
 from liveblog.pubsub.hub import Frame, ProcessHub
 from liveblog.web.live import sse
 from liveblog.web.live.sse import MAX_BUFFER_BYTES, QueueSubscriber
-from tests.live.conftest import Served, serve
-from tests.live.sse_reading import HOST, stream_request
+from tests.web.live.conftest import Served, serve
+from tests.web.live.sse_reading import HOST, stream_request
 
 COUNT = 200
 """Events of ~55 KB: ~11 MB to replay, more than loopback's socket buffers can hide."""

@@ -14,8 +14,8 @@ from liveblog.config import Settings
 from liveblog.web.live import sse
 from liveblog.web.live.protocol import LiveHttpToolsProtocol
 from liveblog.web.live.sse import MAX_BUFFER_BYTES, StreamProtocol
-from tests.live.conftest import Served, serve
 from tests.waiting import wait_until
+from tests.web.live.conftest import Served, serve
 
 COUNT = 200
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from liveblog.domain import rules
 from liveblog.domain.pagination import Cursor
 from liveblog.storage.database import Database
-from tests.api.helpers import assert_problem, new_blog, new_entry, snapshot
+from tests.web.api.helpers import assert_problem, new_blog, new_entry, snapshot
 
 Send = Callable[[], Any]
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from liveblog.actions import ANY_VERSION
 from liveblog.web.api.entries import parse_if_match
-from tests.api.helpers import assert_problem, new_blog, new_entry
+from tests.web.api.helpers import assert_problem, new_blog, new_entry
 
 
 @pytest.fixture

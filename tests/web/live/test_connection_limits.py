@@ -23,8 +23,8 @@ from liveblog.web.connection_limits import (
     resolve_max_connections,
 )
 from liveblog.web.live.protocol import LimitedHttpToolsProtocol, LiveHttpToolsProtocol
-from tests.live.conftest import Served, serve
-from tests.live.sse_reading import HOST, Head, read_head
+from tests.web.live.conftest import Served, serve
+from tests.web.live.sse_reading import HOST, Head, read_head
 
 PROTOCOLS = {"httptools": None, "h11": "h11"}
 """``serve``'s ``http`` option: liveblog's default (httptools) and the h11 fallback."""

@@ -9,8 +9,8 @@ import pytest
 
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
-from tests.live.conftest import Message, Served
 from tests.waiting import wait_until
+from tests.web.live.conftest import Message, Served
 
 
 def _readers(served: Served, count: int) -> None:

@@ -20,7 +20,7 @@ from liveblog.storage import events as event_log
 from liveblog.storage.database import Database
 from liveblog.web.live.frames import LogFrames
 from liveblog.web.live.sse import HEARTBEAT
-from tests.live.readers import RecordingReader
+from tests.web.live.readers import RecordingReader
 
 
 async def _inline(fn: Any, *args: Any) -> Any:

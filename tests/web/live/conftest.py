@@ -19,7 +19,7 @@ from liveblog.config import Settings
 from liveblog.domain.models import User
 from liveblog.web import create_app
 from liveblog.web.server import uvicorn_config
-from tests.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
+from tests.web.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
 
 
 @dataclass

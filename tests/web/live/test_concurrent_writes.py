@@ -3,7 +3,7 @@
 Six editors send the same ``If-Match`` at the same moment, spread over both processes: exactly
 one edit is made (200), the others are refused (412), and no edit is lost. Four editors pin four
 entries at once: afterwards at most one entry is pinned. The threads-only versions of these
-tests, on SQLite too, are in ``tests/test_actions_concurrency.py``.
+tests, on SQLite too, are in ``tests/actions/test_concurrency.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
-from tests.live.processes import Cluster, Reply, cluster, fresh_postgres_database
+from tests.web.live.processes import Cluster, Reply, cluster, fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 

@@ -8,9 +8,9 @@ import json
 import time
 import urllib.request
 
-from tests.live.conftest import Served
-from tests.live.page_model import ARTICLE, applied
-from tests.live.sse_reading import HOST
+from tests.web.live.conftest import Served
+from tests.web.live.page_model import ARTICLE, applied
+from tests.web.live.sse_reading import HOST
 
 
 def hub_blog_id(served: Served) -> int:

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from liveblog.pubsub.broker import WakeUp
 from liveblog.pubsub.hub import Frame, ProcessHub
 from liveblog.web.live.sse import HEARTBEAT, MAX_BUFFER_BYTES, QueueSubscriber, StreamProtocol
-from tests.live.readers import RecordingReader
 from tests.waiting import wait_until_async
+from tests.web.live.readers import RecordingReader
 
 BLOG = 7
 _ID = re.compile(rb"^id: (\d+)\nevent: ([a-z.]+)\n", re.M)

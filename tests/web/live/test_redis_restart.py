@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
-from tests.live.processes import (
+from tests.local_servers import EXPLICIT_REDIS_URL
+from tests.web.live.processes import (
     REDIS_URL,
     Cluster,
     Reader,
@@ -40,7 +41,6 @@ from tests.live.processes import (
     stop_redis,
     wait_until,
 )
-from tests.local_servers import EXPLICIT_REDIS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.restarts_redis]
 

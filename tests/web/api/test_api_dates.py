@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from liveblog.domain.models import User
 from liveblog.storage.database import Database
-from tests.api.helpers import assert_problem, new_blog, new_entry, snapshot
 from tests.conftest import FakeClock
+from tests.web.api.helpers import assert_problem, new_blog, new_entry, snapshot
 
 
 @pytest.fixture

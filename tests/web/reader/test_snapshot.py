@@ -1,7 +1,7 @@
 """The reader pages are byte for byte what they were before they moved into
 ``liveblog.web.reader`` and their strings into message catalogs: the SHA-256 of each page of a
-fixed set (tests/web/reader_snapshot.py) over the demo content. A deliberate change of the pages
-regenerates the fixture: ``python -m tests.web.reader_snapshot /tmp/pages.json
+fixed set (tests/web/reader/snapshot.py) over the demo content. A deliberate change of the pages
+regenerates the fixture: ``python -m tests.web.reader.snapshot /tmp/pages.json
 tests/web/fixtures/reader_pages.json``."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.web.reader_snapshot import FIXTURE, digests, snapshot
+from tests.web.reader.snapshot import FIXTURE, digests, snapshot
 
 
 def test_the_pages_are_unchanged(tmp_path: Path) -> None:

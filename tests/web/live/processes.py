@@ -31,9 +31,9 @@ from sqlalchemy.engine import make_url
 from liveblog.actions import Actions
 from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import upgrade
-from tests.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
 from tests.local_servers import REDIS_HINT as REDIS_HINT  # used by the tests
 from tests.local_servers import REDIS_URL as REDIS_URL
+from tests.web.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
 
 LIVEBLOG = Path(sys.executable).parent / "liveblog"
 PASSWORD = "correct horse battery"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import assert_problem, new_blog
+from tests.web.api.helpers import assert_problem, new_blog
 
 
 def test_create_list_get_and_patch_a_blog(

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from liveblog.domain.models import User
 from liveblog.web.live.polling import poll_key_for
-from tests.api.helpers import assert_problem
 from tests.conftest import FakeClock, Statements, application_not_entered
-from tests.live.page_model import ARTICLE, applied
+from tests.web.api.helpers import assert_problem
+from tests.web.live.page_model import ARTICLE, applied
 
 
 def _setup(app: FastAPI, admin: User, clock: FakeClock) -> Any:

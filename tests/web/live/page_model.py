@@ -1,5 +1,5 @@
 """A page that showed no entry, brought up to date by applying events the way ``live.js`` does
-(``tests/web/test_live_page.py`` models live.js fully; this is the part replays need)."""
+(``tests/web/live/test_live_page.py`` models live.js fully; this is the part replays need)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ ARTICLE = re.compile(r'<article id="entry-\d+".*?</article>', re.DOTALL)
 
 def applied(events: list[dict[str, Any]]) -> list[str]:
     """The articles a page that showed no entry shows after ``events``, as live.js applies
-    them (tests/web/test_live_page.py models it fully): deletions remove, the rest upserts; the
+    them (tests/web/live/test_live_page.py models it fully): deletions remove, the rest upserts; the
     pinned entry first, then newest first."""
     shown: dict[int, tuple[dict[str, Any], str]] = {}
     for event in events:

@@ -12,8 +12,8 @@ from liveblog.config import Settings
 from liveblog.domain.pagination import Cursor, cursor_key
 from liveblog.storage.database import Database
 from liveblog.web.app import create_app
-from tests.api.helpers import assert_problem, new_blog, new_entry, snapshot
 from tests.conftest import FakeClock
+from tests.web.api.helpers import assert_problem, new_blog, new_entry, snapshot
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ live readers of the other within a second; edits and deletes arrive in order; a 
 to the other process resumes without gap or duplicate; concurrent writers on both processes
 reach every reader exactly once and in order. The servers check the event log for missed
 wake-ups only every ten minutes here (``LIVEBLOG_LIVE_CATCH_UP_SECONDS``), so anything that
-arrives in time came through the broker. Readers are raw sockets (:mod:`tests.live.processes`).
+arrives in time came through the broker. Readers are raw sockets (:mod:`tests.web.live.processes`).
 
 Two tests pin down races between processes: servers started together on an unmigrated
 database, and a wake-up from another process arriving while a hub opens the blog.
@@ -31,7 +31,7 @@ from liveblog.pubsub.postgres import PostgresBroker
 from liveblog.storage.database import Database
 from liveblog.web.live.frames import LogFrames
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
-from tests.live.processes import (
+from tests.web.live.processes import (
     PASSWORD,
     REDIS_HINT,
     REDIS_URL,
@@ -47,7 +47,7 @@ from tests.live.processes import (
     server_env,
     wait_until,
 )
-from tests.live.readers import RecordingReader
+from tests.web.live.readers import RecordingReader
 
 pytestmark = pytest.mark.postgres
 
