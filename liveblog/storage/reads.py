@@ -143,12 +143,7 @@ def newest_change(conn: Connection, blog_id: int) -> datetime | None:
     value = conn.execute(
         select(func.max(entries.c.updated_at)).where(entries.c.blog_id == blog_id, visible())
     ).scalar_one_or_none()
-    if value is None:
-        return None
-    # func.max loses the column type on SQLite: convert through the column's own type.
-    result = entries.c.updated_at.type.process_result_value(value, conn.dialect)  # type: ignore[attr-defined]
-    assert isinstance(result, datetime)
-    return result
+    return None if value is None else _updated_at(conn, value)
 
 
 def newest_changes(conn: Connection, blog_ids: Collection[int]) -> dict[int, datetime]:
@@ -161,11 +156,12 @@ def newest_changes(conn: Connection, blog_ids: Collection[int]) -> dict[int, dat
         .where(entries.c.blog_id.in_(list(blog_ids)), visible())
         .group_by(entries.c.blog_id)
     )
-    # func.max loses the column type on SQLite: convert through the column's own type.
-    convert = entries.c.updated_at.type.process_result_value  # type: ignore[attr-defined]
-    changes: dict[int, datetime] = {}
-    for row in rows:
-        changed = convert(row.changed, conn.dialect)
-        assert isinstance(changed, datetime)
-        changes[int(row.blog_id)] = changed
-    return changes
+    return {int(row.blog_id): _updated_at(conn, row.changed) for row in rows}
+
+
+def _updated_at(conn: Connection, value: object) -> datetime:
+    """A ``max(updated_at)`` as a datetime: ``func.max`` loses the column type on SQLite, so
+    convert through the column's own type."""
+    result = entries.c.updated_at.type.process_result_value(value, conn.dialect)  # type: ignore[attr-defined]
+    assert isinstance(result, datetime)
+    return result

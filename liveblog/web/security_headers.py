@@ -35,11 +35,11 @@ PAGE_HEADERS: tuple[tuple[str, str], ...] = (
 )
 """What cached pages carry (built once per page)."""
 
-_NOSNIFF = (b"x-content-type-options", b"nosniff")
-_HTML_HEADERS = (
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"referrer-policy", REFERRER_POLICY.encode()),
-)
+_RAW_PAGE_HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in PAGE_HEADERS)
+_NOSNIFF = next(h for h in _RAW_PAGE_HEADERS if h[0] == b"x-content-type-options")
+_HTML_HEADERS = tuple(h for h in _RAW_PAGE_HEADERS if h is not _NOSNIFF)
+"""The headers of :data:`PAGE_HEADERS` as ASGI bytes: nosniff for every response, the rest for
+HTML."""
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
