@@ -124,7 +124,9 @@ def admin(actions: Actions) -> User:
 
 @pytest.fixture
 def editor(actions: Actions) -> User:
-    return actions.create_user("editor@example.org", "editor", "correct horse battery")
+    """A user without a global role: give them a role in a blog with
+    ``actions.add_member(admin, slug, editor.email, "editor")``."""
+    return actions.create_user("editor@example.org", "user", "correct horse battery")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from liveblog.actions import Actions
 from liveblog.config import Settings
 from liveblog.demo import DEMO_EMAIL, banner, load_content, seed
 from liveblog.demo.content import ContentError
+from liveblog.domain.errors import DomainError
 from liveblog.domain.models import Blog, Entry, EventType
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
@@ -190,7 +191,10 @@ def test_the_demo_pages_answer(db: Database, live_actions: Actions, tmp_path: Pa
 
 def test_the_banner_says_where_to_look_and_how_to_post(db: Database, live_actions: Actions) -> None:
     seeded = seed(live_actions)
-    text = banner("http://127.0.0.1:8000", seeded, "lb_secret")
+    text = banner("http://127.0.0.1:8000", seeded, "lb_secret", "pw-secret")
+    assert "http://127.0.0.1:8000/admin" in text
+    assert DEMO_EMAIL in text
+    assert "pw-secret" in text
     assert f"http://127.0.0.1:8000/live/{GERMAN}" in text
     assert f"http://127.0.0.1:8000/live/{ENGLISH}" in text
     assert "http://127.0.0.1:8000/api/v1/docs" in text
@@ -267,6 +271,10 @@ def test_liveblog_demo_serves_the_demo(tmp_path: Path) -> None:
                 port, f"/api/v1/blogs/{GERMAN}/entries", '{"body": "Aus dem Test."}', token
             )
             assert status == 201, created
+
+            # The printed login works on the desk's login page.
+            password = printed.split("password:", 1)[1].split()[0]
+            assert live_actions_login(tmp_path / "demo.db", DEMO_EMAIL, password)
         finally:
             server.send_signal(signal.SIGINT)
             try:
@@ -276,3 +284,15 @@ def test_liveblog_demo_serves_the_demo(tmp_path: Path) -> None:
                 server.wait()
                 pytest.fail("liveblog demo did not stop on Ctrl+C")
     assert "Traceback" not in err.read_text()
+
+
+def live_actions_login(database: Path, email: str, password: str) -> bool:
+    """Whether ``email`` and ``password`` log in to the demo's database."""
+    db = Database(f"sqlite:///{database}")
+    try:
+        Actions(db).log_in(email, password)
+        return True
+    except DomainError:
+        return False
+    finally:
+        db.dispose()

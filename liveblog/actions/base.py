@@ -10,14 +10,17 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from liveblog.domain import rules
+from liveblog.domain import policy, rules
 from liveblog.domain.errors import (
     Conflict,
-    Forbidden,
     NotFound,
 )
-from liveblog.domain.models import Blog, Event, Role, User
+from liveblog.domain.models import Blog, BlogRole, Event, EventType, User
+from liveblog.domain.policy import Permission
+from liveblog.storage import audit
 from liveblog.storage import blogs as blog_rows
+from liveblog.storage import events as event_log
+from liveblog.storage import members as member_rows
 from liveblog.storage.database import Database
 
 _T = TypeVar("_T")
@@ -46,9 +49,20 @@ class ActionsBase:
         self.db = db
         self.clock = clock
         self._listeners: list[CommitListener] = []
+        self._access_listeners: list[Callable[[], None]] = []
 
     def on_commit(self, listener: CommitListener) -> None:
         self._listeners.append(listener)
+
+    def on_access_revoked(self, listener: Callable[[], None]) -> None:
+        """``listener`` runs after every commit that took rights away (a token revoked, a user
+        disabled, a password changed): processes then forget the tokens and sessions they
+        remember (``web.token_cache``)."""
+        self._access_listeners.append(listener)
+
+    def _access_revoked(self) -> None:
+        for listener in self._access_listeners:
+            listener()
 
     def _notify(self, blog: Blog, written: list[Event]) -> None:
         if not written:
@@ -70,14 +84,52 @@ def string(errors: rules.Collector, field: str, value: Any) -> str:
     return ""
 
 
-def require_admin(actor: User, what: str) -> None:
-    if not actor.is_admin:
-        raise Forbidden(f"only admins may {what}")
+def authorize(conn: Connection, actor: User, permission: Permission, blog: Blog) -> BlogRole | None:
+    """Raise unless ``actor`` may do ``permission`` in ``blog`` (:func:`policy.require`, with
+    the actor's role read in the write's own transaction); the actor's role there."""
+    role = member_rows.role_of(conn, blog.id, actor.id)
+    policy.require(actor, permission, role, blog.slug)
+    return role
 
 
-def require_writer(actor: User) -> None:
-    if actor.role not in (Role.ADMIN, Role.EDITOR):
-        raise Forbidden("only editors and admins may write entries")
+def append_event(
+    conn: Connection,
+    blog_id: int,
+    type_: EventType,
+    payload: dict[str, Any],
+    now: datetime,
+    actor: User | None,
+    *,
+    seq: int | None = None,
+) -> Event:
+    """Store an event (numbered here unless the caller took ``seq``) and its audit record."""
+    actor_id = actor.id if actor is not None else None
+    if seq is None:
+        event = event_log.append(conn, blog_id, type_, payload, now, actor_id=actor_id)
+    else:
+        event = event_log.record(conn, blog_id, seq, type_, payload, now, actor_id=actor_id)
+    entry = payload.get("entry")
+    audit.record(
+        conn,
+        blog_id,
+        type_.value,
+        actor_id,
+        now,
+        entry_id=entry["id"] if entry is not None else None,
+        detail={"seq": event.seq, **_audit_detail(payload)},
+    )
+    return event
+
+
+def _audit_detail(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the audit log shows of a change: an entry's headline or first words, a blog's
+    title and status."""
+    entry = payload.get("entry")
+    if entry is not None:
+        text = entry.get("headline") or " ".join(str(entry.get("body") or "").split()[:12])
+        return {"entry": text[:120]} if text else {}
+    blog = payload.get("blog") or {}
+    return {k: blog[k] for k in ("title", "status") if k in blog}
 
 
 def blog_or_404(conn: Connection, slug: str) -> Blog:
@@ -91,8 +143,6 @@ def blog_or_404(conn: Connection, slug: str) -> Blog:
     return blog
 
 
-def open_blog_or_error(conn: Connection, slug: str) -> Blog:
-    blog = blog_or_404(conn, slug)
+def ensure_open(blog: Blog) -> None:
     if not blog.is_open:
-        raise Conflict(f"the blog {slug!r} is closed; reopen it to change entries")
-    return blog
+        raise Conflict(f"the blog {blog.slug!r} is closed; reopen it to change entries")

@@ -8,15 +8,16 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from liveblog.actions.base import ActionsBase, blog_or_404, must, require_admin, string
-from liveblog.domain import rules
+from liveblog.actions.base import ActionsBase, append_event, authorize, blog_or_404, must, string
+from liveblog.domain import policy, rules
 from liveblog.domain.errors import (
     Conflict,
 )
-from liveblog.domain.models import Blog, BlogStatus, Event, EventType, User
+from liveblog.domain.models import Blog, BlogRole, BlogStatus, Event, EventType, User
+from liveblog.domain.policy import Permission
 from liveblog.domain.serialize import blog_payload
 from liveblog.storage import blogs as blog_rows
-from liveblog.storage import events as event_log
+from liveblog.storage import members as member_rows
 
 BLOG_FIELDS = ("title", "summary", "language", "timezone", "status")
 
@@ -32,7 +33,7 @@ class BlogActions(ActionsBase):
         language: str = "de",
         timezone: str = "Europe/Berlin",
     ) -> Blog:
-        require_admin(actor, "create blogs")
+        policy.require_global(actor, Permission.CREATE_BLOG)
         errors = rules.Collector()
         slug = rules.slug(errors, slug)
         clean_title = rules.text(
@@ -67,7 +68,9 @@ class BlogActions(ActionsBase):
                         "updated_at": now,
                     },
                 )
-                event = self._blog_event(conn, blog_id, EventType.BLOG_CREATED, now)
+                # The creator becomes the blog's owner.
+                member_rows.put(conn, blog_id, actor.id, BlogRole.OWNER, now)
+                event = self._blog_event(conn, blog_id, EventType.BLOG_CREATED, now, actor)
                 blog = must(blog_rows.by_id(conn, blog_id))
         except IntegrityError as exc:  # two creators raced past the check above
             raise Conflict(f"a blog with the slug {slug!r} already exists") from exc
@@ -75,7 +78,6 @@ class BlogActions(ActionsBase):
         return blog
 
     def update_blog(self, actor: User, slug: str, changes: dict[str, Any]) -> Blog:
-        require_admin(actor, "change blogs")
         errors = rules.Collector()
         rules.unknown_fields(errors, changes, BLOG_FIELDS)
         values: dict[str, Any] = {}
@@ -117,19 +119,22 @@ class BlogActions(ActionsBase):
         now = self.clock()
         with self.db.write() as conn:
             blog = blog_or_404(conn, slug)
+            authorize(conn, actor, Permission.EDIT_BLOG, blog)
             values = {k: v for k, v in values.items() if getattr(blog, k) != v}
             if not values:
                 return blog
             blog_rows.update_blog(conn, blog.id, values)
             closing = values.get("status") == BlogStatus.CLOSED.value
             type_ = EventType.BLOG_CLOSED if closing else EventType.BLOG_UPDATED
-            event = self._blog_event(conn, blog.id, type_, now)
+            event = self._blog_event(conn, blog.id, type_, now, actor)
             blog = must(blog_rows.by_id(conn, blog.id))
         self._notify(blog, [event])
         return blog
 
-    def _blog_event(self, conn: Connection, blog_id: int, type_: EventType, now: datetime) -> Event:
+    def _blog_event(
+        self, conn: Connection, blog_id: int, type_: EventType, now: datetime, actor: User
+    ) -> Event:
         seq = blog_rows.next_seq(conn, blog_id, now)
         # The payload is the blog as it is after this event, its version (= seq) included.
         payload = {"blog": blog_payload(must(blog_rows.by_id(conn, blog_id)))}
-        return event_log.record(conn, blog_id, seq, type_, payload, now)
+        return append_event(conn, blog_id, type_, payload, now, actor, seq=seq)

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from sqlalchemy import Connection
 
-from liveblog.actions.base import ActionsBase, must, open_blog_or_error, require_writer, string
+from liveblog.actions.base import (
+    ActionsBase,
+    append_event,
+    authorize,
+    blog_or_404,
+    ensure_open,
+    must,
+    string,
+)
 from liveblog.domain import rules
 from liveblog.domain.errors import (
+    FieldError,
     Gone,
+    InvalidInput,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
 )
-from liveblog.domain.models import Entry, Event, EventType, User
+from liveblog.domain.models import Blog, Entry, Event, EventType, User
+from liveblog.domain.policy import Permission
 from liveblog.domain.serialize import entry_payload
 from liveblog.render import markdown_to_html
 from liveblog.storage import entries as entry_rows
 from liveblog.storage import events as event_log
+from liveblog.storage import idempotency
 
+IDEMPOTENCY_HOURS = 24
+MAX_IDEMPOTENCY_KEY = 200
 ENTRY_FIELDS = ("body", "headline", "key_event", "pinned", "source", "published_at")
 ANY_VERSION: Final = "*"
 IfMatch = int | frozenset[int] | Literal["*"] | None
@@ -40,16 +56,26 @@ class EntryActions(ActionsBase):
         pinned: bool = False,
         source: str | None = None,
         published_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Entry:
-        require_writer(actor)
+        """Post an entry. With an ``idempotency_key``, the same key from the same user within
+        :data:`IDEMPOTENCY_HOURS` returns the entry the first use posted (and posts nothing);
+        the same key with other fields is refused."""
         now = self.clock()
         errors = rules.Collector()
         clean = _entry_text(errors, body=body, headline=headline, source=source)
         when = now if published_at is None else rules.published_at(errors, published_at, now)
+        if idempotency_key is not None:
+            idempotency_key = _idempotency_key(errors, idempotency_key)
         errors.raise_if_any()
+        asked = _request_hash(slug, clean, key_event, pinned, published_at)
         with self.db.write() as conn:
-            blog = open_blog_or_error(conn, slug)
-            written = self._unpin_others(conn, blog.id, None, now) if pinned else []
+            blog = self._writable_blog(conn, actor, slug)
+            if idempotency_key is not None:
+                earlier = _earlier_post(conn, blog, actor, idempotency_key, asked, now)
+                if earlier is not None:
+                    return earlier
+            written = self._unpin_others(conn, blog.id, None, now, actor) if pinned else []
             entry = entry_rows.insert_entry(
                 conn,
                 {
@@ -67,7 +93,11 @@ class EntryActions(ActionsBase):
                     "author_id": actor.id,
                 },
             )
-            written.append(self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now))
+            written.append(
+                self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor)
+            )
+            if idempotency_key is not None:
+                idempotency.store(conn, actor.id, idempotency_key, asked, entry.id, now)
         self._notify(blog, written)
         return entry
 
@@ -80,7 +110,6 @@ class EntryActions(ActionsBase):
         *,
         if_match: IfMatch,
     ) -> Entry:
-        require_writer(actor)
         now = self.clock()
         errors = rules.Collector()
         rules.unknown_fields(errors, changes, ENTRY_FIELDS)
@@ -102,7 +131,7 @@ class EntryActions(ActionsBase):
         if "body" in values:
             values["body_html"] = markdown_to_html(values["body"])
         with self.db.write() as conn:
-            blog = open_blog_or_error(conn, slug)
+            blog = self._writable_blog(conn, actor, slug)
             current = _entry_or_error(conn, blog.id, entry_id)
             _check_version(current, if_match)
             values = {k: v for k, v in values.items() if getattr(current, k) != v}
@@ -110,7 +139,7 @@ class EntryActions(ActionsBase):
                 return current
             written = []
             if values.get("pinned") is True:
-                written = self._unpin_others(conn, blog.id, entry_id, now)
+                written = self._unpin_others(conn, blog.id, entry_id, now, actor)
             entry = entry_rows.update_entry(
                 conn, entry_id, {**values, "version": current.version + 1, "updated_at": now}
             )
@@ -118,16 +147,15 @@ class EntryActions(ActionsBase):
                 type_ = EventType.ENTRY_PINNED if entry.pinned else EventType.ENTRY_UNPINNED
             else:
                 type_ = EventType.ENTRY_UPDATED
-            written.append(self._entry_event(conn, blog.id, type_, entry, now))
+            written.append(self._entry_event(conn, blog.id, type_, entry, now, actor))
         self._notify(blog, written)
         return entry
 
     def delete_entry(self, actor: User, slug: str, entry_id: int, *, if_match: IfMatch) -> Entry:
         """Leave a tombstone (and an ``entry.deleted`` event), never a hole."""
-        require_writer(actor)
         now = self.clock()
         with self.db.write() as conn:
-            blog = open_blog_or_error(conn, slug)
+            blog = self._writable_blog(conn, actor, slug)
             current = _entry_or_error(conn, blog.id, entry_id)
             _check_version(current, if_match)
             entry = entry_rows.update_entry(
@@ -140,12 +168,20 @@ class EntryActions(ActionsBase):
                     "updated_at": now,
                 },
             )
-            event = self._entry_event(conn, blog.id, EventType.ENTRY_DELETED, entry, now)
+            event = self._entry_event(conn, blog.id, EventType.ENTRY_DELETED, entry, now, actor)
         self._notify(blog, [event])
         return entry
 
+    @staticmethod
+    def _writable_blog(conn: Connection, actor: User, slug: str) -> Blog:
+        """The blog, locked, once the actor may write its entries and it is open."""
+        blog = blog_or_404(conn, slug)
+        authorize(conn, actor, Permission.WRITE_ENTRIES, blog)
+        ensure_open(blog)
+        return blog
+
     def _unpin_others(
-        self, conn: Connection, blog_id: int, keep: int | None, now: datetime
+        self, conn: Connection, blog_id: int, keep: int | None, now: datetime, actor: User
     ) -> list[Event]:
         """A blog has at most one pinned entry: pinning one unpins the others."""
         written = []
@@ -157,15 +193,16 @@ class EntryActions(ActionsBase):
                 conn, other_id, {"pinned": False, "version": other.version + 1, "updated_at": now}
             )
             written.append(
-                self._entry_event(conn, blog_id, EventType.ENTRY_UNPINNED, unpinned, now)
+                self._entry_event(conn, blog_id, EventType.ENTRY_UNPINNED, unpinned, now, actor)
             )
         return written
 
     @staticmethod
     def _entry_event(
-        conn: Connection, blog_id: int, type_: EventType, entry: Entry, now: datetime
+        conn: Connection, blog_id: int, type_: EventType, entry: Entry, now: datetime, actor: User
     ) -> Event:
-        event = event_log.append(conn, blog_id, type_, {"entry": entry_payload(entry)}, now)
+        payload = {"entry": entry_payload(entry)}
+        event = append_event(conn, blog_id, type_, payload, now, actor)
         event_log.supersede(conn, event)  # earlier events no longer carry old or deleted text
         return event
 
@@ -218,3 +255,46 @@ def _check_version(entry: Entry, if_match: IfMatch) -> None:
             "reload it and apply your change again",
             current_version=entry.version,
         )
+
+
+def _idempotency_key(errors: rules.Collector, key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
+        errors.add(
+            "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+        )
+    return key
+
+
+def _request_hash(
+    slug: str, text: dict[str, Any], key_event: bool, pinned: bool, published_at: datetime | None
+) -> str:
+    """What a post asked for, to tell a retry (the same) from a reuse of its key (other)."""
+    asked = {
+        "slug": slug,
+        **text,
+        "key_event": key_event,
+        "pinned": pinned,
+        "published_at": published_at.isoformat() if published_at else None,
+    }
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+
+
+def _earlier_post(
+    conn: Connection, blog: Blog, actor: User, key: str, asked: str, now: datetime
+) -> Entry | None:
+    """The entry an earlier use of the key posted, if it asked for the same; else refused."""
+    found = idempotency.find(conn, actor.id, key, now - timedelta(hours=IDEMPOTENCY_HOURS))
+    if found is None:
+        return None
+    request_hash, entry_id = found
+    if request_hash != asked:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "Idempotency-Key",
+                    "was used for a different entry; send a new key for a new entry",
+                )
+            ]
+        )
+    return must(entry_rows.get(conn, blog.id, entry_id))  # the same slug: the same blog

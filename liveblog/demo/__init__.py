@@ -3,6 +3,15 @@
 
 from liveblog.demo.banner import banner
 from liveblog.demo.content import DemoBlog, DemoEntry, load_content
-from liveblog.demo.seed import DEMO_EMAIL, Seeded, seed
+from liveblog.demo.seed import DEMO_EMAIL, Seeded, fresh_password, seed
 
-__all__ = ["DEMO_EMAIL", "DemoBlog", "DemoEntry", "Seeded", "banner", "load_content", "seed"]
+__all__ = [
+    "DEMO_EMAIL",
+    "DemoBlog",
+    "DemoEntry",
+    "Seeded",
+    "banner",
+    "fresh_password",
+    "load_content",
+    "seed",
+]

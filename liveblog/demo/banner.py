@@ -7,14 +7,19 @@ import json
 from liveblog.demo.seed import Seeded
 
 
-def banner(base_url: str, seeded: Seeded, token: str) -> str:
-    """Links to the demo blogs and the API docs, a fresh API token and a curl example."""
+def banner(base_url: str, seeded: Seeded, token: str, password: str) -> str:
+    """Links to the demo blogs, the desk with a login, the API docs, a fresh API token and a
+    curl example."""
     lines = ["", "liveblog demo"]
     for blog in seeded.blogs:
         state = "created" if blog.slug in seeded.created_blogs else "already there"
         lines.append(f"  {blog.title} ({blog.language}, {state})")
         lines.append(f"    {base_url}/live/{blog.slug}")
     lines += [
+        "  The newsroom desk: log in to post from the browser",
+        f"    {base_url}/admin",
+        f"    e-mail:   {seeded.admin.email}",
+        f"    password: {password}   (new at every start; only its hash is stored)",
         "  API documentation",
         f"    {base_url}/api/v1/docs",
         "",

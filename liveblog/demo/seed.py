@@ -56,7 +56,7 @@ def _admin(actions: Actions) -> tuple[User, bool]:
     with actions.db.read() as conn:
         user = user_rows.by_email(conn, DEMO_EMAIL)
     if user is None:
-        # Nobody logs in with it (the demo prints an API token instead), so it is random.
+        # Random: every `liveblog demo` gives it a fresh one (fresh_password) and prints it.
         password = secrets.token_urlsafe(24)
         try:
             return actions.create_user(DEMO_EMAIL, Role.ADMIN.value, password), True
@@ -99,3 +99,11 @@ def _must_exist(blog: Blog | None, slug: str) -> Blog:
     if blog is None:
         raise Conflict(f"the demo blog {slug!r} could neither be created nor found")
     return blog
+
+
+def fresh_password(actions: Actions, admin: User) -> str:
+    """Give the demo admin a new random password and return it, so ``liveblog demo`` can print
+    a login for the desk (its earlier sessions end, as with any new password)."""
+    password = secrets.token_urlsafe(12)
+    actions.set_password(admin.email, password)
+    return password

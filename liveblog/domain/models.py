@@ -14,8 +14,18 @@ class BlogStatus(StrEnum):
 
 
 class Role(StrEnum):
+    """A user's global role: admins may do everything; a user's rights come from memberships."""
+
     ADMIN = "admin"
+    USER = "user"
+
+
+class BlogRole(StrEnum):
+    """A member's role in one blog (see :mod:`liveblog.domain.policy`)."""
+
+    OWNER = "owner"
     EDITOR = "editor"
+    CONTRIBUTOR = "contributor"
 
 
 class EventType(StrEnum):
@@ -86,7 +96,54 @@ class User:
     email: str
     role: Role
     created_at: datetime
+    display_name: str = ""
+    """Shown as the author's name; the part of the e-mail before ``@`` when empty."""
+    language: str = "de"
+    """The desk's language for this user (de or en)."""
+    disabled_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
+        return self.role is Role.ADMIN and self.disabled_at is None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.email.split("@", 1)[0]
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A user's role in one blog."""
+
+    blog_id: int
+    user_id: int
+    role: BlogRole
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    """A membership with the user it belongs to, as the members page lists it."""
+
+    user: User
+    role: BlogRole
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One line of a blog's audit log: who did what, when."""
+
+    id: int
+    blog_id: int
+    action: str
+    """An event type (``entry.created``...) or a members' action (``member.added``...)."""
+    actor_id: int | None
+    actor_name: str | None
+    entry_id: int | None
+    detail: dict[str, Any]
+    created_at: datetime

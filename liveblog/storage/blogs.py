@@ -12,7 +12,7 @@ from liveblog.domain.models import Blog, BlogStatus
 from liveblog.storage.tables import blogs
 
 
-def _blog(row: RowMapping) -> Blog:
+def blog_from_row(row: RowMapping) -> Blog:
     return Blog(
         id=row["id"],
         slug=row["slug"],
@@ -37,12 +37,12 @@ def by_slug(conn: Connection, slug: str, *, lock: bool = False) -> Blog | None:
     if lock:
         query = query.with_for_update(key_share=True)
     row = conn.execute(query).mappings().first()
-    return _blog(row) if row else None
+    return blog_from_row(row) if row else None
 
 
 def by_id(conn: Connection, blog_id: int) -> Blog | None:
     row = conn.execute(select(blogs).where(blogs.c.id == blog_id)).mappings().first()
-    return _blog(row) if row else None
+    return blog_from_row(row) if row else None
 
 
 def version(conn: Connection, slug: str) -> int | None:
@@ -52,7 +52,7 @@ def version(conn: Connection, slug: str) -> int | None:
 
 def all_blogs(conn: Connection) -> list[Blog]:
     rows = conn.execute(select(blogs).order_by(blogs.c.created_at.desc(), blogs.c.id.desc()))
-    return [_blog(r) for r in rows.mappings()]
+    return [blog_from_row(r) for r in rows.mappings()]
 
 
 def insert_blog(conn: Connection, values: dict[str, Any]) -> int:

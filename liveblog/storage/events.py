@@ -19,10 +19,17 @@ from liveblog.storage.tables import events
 
 
 def append(
-    conn: Connection, blog_id: int, type_: EventType, payload: dict[str, Any], now: datetime
+    conn: Connection,
+    blog_id: int,
+    type_: EventType,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    actor_id: int | None = None,
 ) -> Event:
     """Number and store one event in the caller's transaction."""
-    return record(conn, blog_id, blog_rows.next_seq(conn, blog_id, now), type_, payload, now)
+    seq = blog_rows.next_seq(conn, blog_id, now)
+    return record(conn, blog_id, seq, type_, payload, now, actor_id=actor_id)
 
 
 def record(
@@ -32,8 +39,11 @@ def record(
     type_: EventType,
     payload: dict[str, Any],
     now: datetime,
+    *,
+    actor_id: int | None = None,
 ) -> Event:
-    """Store an event whose number the caller took with :func:`blogs.next_seq`."""
+    """Store an event whose number the caller took with :func:`blogs.next_seq`; ``actor_id``
+    is the user who made the change."""
     entry = payload.get("entry")
     conn.execute(
         insert(events).values(
@@ -43,6 +53,7 @@ def record(
             payload=payload,
             created_at=now,
             entry_id=entry["id"] if entry is not None else None,
+            actor_id=actor_id,
         )
     )
     return Event(blog_id=blog_id, seq=seq, type=type_, payload=payload, created_at=now)

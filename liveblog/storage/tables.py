@@ -38,6 +38,49 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("display_name", String(100), nullable=False, server_default=""),
+    Column("language", String(8), nullable=False, server_default="de"),
+    # A disabled user can neither log in nor use tokens; their sessions end.
+    Column("disabled_at", UTCDateTime(), nullable=True),
+)
+
+# A user's role in one blog (domain.models.BlogRole); admins need none.
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("blog_id", IdType, ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_memberships_user_id", "user_id"),
+)
+
+# Desk logins. Only the SHA-256 of the session id (256 random bits) is stored; the CSRF token
+# is random too, kept here so every process checks it alike.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # Moved forward at most once a minute by requests that use the session (idle lifetime).
+    Column("seen_at", UTCDateTime(), nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+# The answer to a POST that carried an Idempotency-Key: the same key from the same user within
+# 24 hours returns the same entry instead of posting it twice.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    # SHA-256 of what was asked (the blog and the entry's fields): a reuse with another body is
+    # refused.
+    Column("request_hash", String(64), nullable=False),
+    Column("entry_id", IdType, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 api_tokens = Table(
@@ -126,5 +169,23 @@ events = Table(
     # The entry an event is about (NULL for blog events): an edit or deletion rewrites the
     # entry's earlier events (storage.events.supersede), found through this index.
     Column("entry_id", IdType, nullable=True),
+    # Who made the change (NULL for changes made before migration 0006 or by the system).
+    Column("actor_id", IdType, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Index("ix_events_blog_id_entry_id", "blog_id", "entry_id"),
+)
+
+# Who did what in a blog, newest last: every event (with its original type, which the event
+# log may later rewrite) and the changes that are not public events (members). Written in the
+# transaction of the change.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("blog_id", IdType, ForeignKey("blogs.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor_id", IdType, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("entry_id", IdType, nullable=True),
+    Column("detail", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_audit_log_blog_id_id", "blog_id", "id"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
@@ -12,30 +13,76 @@ from liveblog.domain.tokens import StoredToken
 from liveblog.storage.tables import api_tokens, token_revocations, users
 
 
-def _user(row: RowMapping) -> User:
+def user_from_row(row: RowMapping) -> User:
     return User(
-        id=row["id"], email=row["email"], role=Role(row["role"]), created_at=row["created_at"]
+        id=row["id"],
+        email=row["email"],
+        role=Role(row["role"]),
+        created_at=row["created_at"],
+        display_name=row["display_name"],
+        language=row["language"],
+        disabled_at=row["disabled_at"],
     )
+
+
+def by_id(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    return user_from_row(row) if row else None
+
+
+def with_password_hash(conn: Connection, email: str) -> tuple[User, str] | None:
+    """The user with this e-mail and their password's hash, for a login."""
+    row = conn.execute(select(users).where(users.c.email == email)).mappings().first()
+    return (user_from_row(row), row["password_hash"]) if row else None
+
+
+def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> User:
+    row = (
+        conn.execute(update(users).where(users.c.id == user_id).values(values).returning(users))
+        .mappings()
+        .one()
+    )
+    return user_from_row(row)
+
+
+def all_users(conn: Connection) -> list[User]:
+    return [
+        user_from_row(r) for r in conn.execute(select(users).order_by(users.c.email)).mappings()
+    ]
 
 
 def by_email(conn: Connection, email: str) -> User | None:
     row = conn.execute(select(users).where(users.c.email == email)).mappings().first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def insert_user(
-    conn: Connection, email: str, role: Role, password_hash: str, now: datetime
+    conn: Connection,
+    email: str,
+    role: Role,
+    password_hash: str,
+    now: datetime,
+    *,
+    display_name: str = "",
+    language: str = "de",
 ) -> User:
     row = (
         conn.execute(
             insert(users)
-            .values(email=email, role=role.value, password_hash=password_hash, created_at=now)
+            .values(
+                email=email,
+                role=role.value,
+                password_hash=password_hash,
+                created_at=now,
+                display_name=display_name,
+                language=language,
+            )
             .returning(users)
         )
         .mappings()
         .one()
     )
-    return _user(row)
+    return user_from_row(row)
 
 
 def insert_token(
@@ -66,14 +113,20 @@ def delete_tokens(conn: Connection, token_ids: Collection[int]) -> int:
         return 0
     deleted = conn.execute(delete(api_tokens).where(api_tokens.c.id.in_(token_ids))).rowcount
     if deleted:
-        raised = conn.execute(
-            update(token_revocations)
-            .where(token_revocations.c.id == 1)
-            .values(generation=token_revocations.c.generation + 1)
-        ).rowcount
-        if not raised:  # the row the migration puts there is gone (a truncated test database)
-            conn.execute(insert(token_revocations).values(id=1, generation=1))
+        raise_revocation_generation(conn)
     return int(deleted)
+
+
+def raise_revocation_generation(conn: Connection) -> None:
+    """Tell every server process (within a second) to forget the tokens and sessions it
+    remembers: tokens were revoked, a user was disabled or their rights changed."""
+    raised = conn.execute(
+        update(token_revocations)
+        .where(token_revocations.c.id == 1)
+        .values(generation=token_revocations.c.generation + 1)
+    ).rowcount
+    if not raised:  # the row the migration puts there is gone (a truncated test database)
+        conn.execute(insert(token_revocations).values(id=1, generation=1))
 
 
 def revocation_generation(conn: Connection) -> int:
@@ -89,9 +142,9 @@ def by_token_hash(conn: Connection, token_hash: str) -> User | None:
         conn.execute(
             select(users)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == token_hash)
+            .where(api_tokens.c.token_hash == token_hash, users.c.disabled_at.is_(None))
         )
         .mappings()
         .first()
     )
-    return _user(row) if row else None
+    return user_from_row(row) if row else None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from liveblog.actions import Actions
+from liveblog.domain.models import User
+
 from tests.web.api.helpers import assert_problem, new_blog
 
 
@@ -66,17 +69,31 @@ def test_writes_need_a_valid_token(client: TestClient) -> None:
     assert_problem(wrong, 401)
 
 
-def test_editors_cannot_open_or_change_blogs(
-    client: TestClient, admin_headers: dict[str, str], editor_headers: dict[str, str]
+def test_only_admins_open_blogs_and_only_owners_change_them(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    editor_headers: dict[str, str],
+    writer: Actions,
+    admin: User,
+    editor: User,
 ) -> None:
     assert_problem(
         client.post("/api/v1/blogs", json={"slug": "x", "title": "X"}, headers=editor_headers),
         403,
     )
     new_blog(client, admin_headers)
+    # Without a role in the blog, its settings do not exist for the user.
+    assert_problem(
+        client.patch("/api/v1/blogs/storm", json={"title": "Y"}, headers=editor_headers), 404
+    )
+    writer.add_member(admin, "storm", editor.email, "editor")
     assert_problem(
         client.patch("/api/v1/blogs/storm", json={"title": "Y"}, headers=editor_headers), 403
     )
+    writer.add_member(admin, "storm", editor.email, "owner")
+    changed = client.patch("/api/v1/blogs/storm", json={"title": "Y"}, headers=editor_headers)
+    assert changed.status_code == 200
+    assert changed.json()["title"] == "Y"
 
 
 def test_unknown_blog_is_404(client: TestClient) -> None:

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from liveblog.actions import Actions
+from liveblog.domain.models import User
+
 from liveblog.config import Settings
 from liveblog.domain.pagination import Cursor, cursor_key
 from liveblog.storage.database import Database
@@ -235,7 +238,18 @@ def test_entry_of_another_blog_is_404(
 
 
 def test_editor_can_write_entries(
-    client: TestClient, admin_headers: dict[str, str], editor_headers: dict[str, str], blog: str
+    client: TestClient,
+    admin_headers: dict[str, str],
+    editor_headers: dict[str, str],
+    blog: str,
+    writer: Actions,
+    admin: User,
+    editor: User,
 ) -> None:
+    outsider = client.post(
+        f"/api/v1/blogs/{blog}/entries", json={"body": "x"}, headers=editor_headers
+    )
+    assert_problem(outsider, 403)  # the blog is public; writing it needs a role there
+    writer.add_member(admin, blog, editor.email, "editor")
     entry = new_entry(client, editor_headers)
     assert entry["version"] == 1

@@ -1,0 +1,119 @@
+"""Actions on a blog's members: add, change the role of and remove them.
+
+Membership changes are no public events (readers never see them), but each is in the blog's
+audit log. A blog always keeps an owner: removing or demoting the last one is a conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from liveblog.actions.base import ActionsBase, authorize, blog_or_404
+from liveblog.actions.users import user_by_email
+from liveblog.domain import rules
+from liveblog.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from liveblog.domain.models import Blog, BlogRole, Member, User
+from liveblog.domain.policy import Permission
+from liveblog.storage import audit
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import members as member_rows
+from liveblog.storage import users as user_rows
+
+BLOG_ROLES = tuple(r.value for r in BlogRole)
+
+
+def blog_role(errors: rules.Collector, value: Any) -> BlogRole | None:
+    if isinstance(value, str) and value in BLOG_ROLES:
+        return BlogRole(value)
+    errors.add("role", "must be one of " + ", ".join(f"'{r}'" for r in BLOG_ROLES))
+    return None
+
+
+class MemberActions(ActionsBase):
+    def members(self, actor: User, slug: str) -> list[Member]:
+        with self.db.read() as conn:
+            blog = _blog(conn, slug)
+            authorize(conn, actor, Permission.VIEW_MEMBERS, blog)
+            return member_rows.members_of(conn, blog.id)
+
+    def add_member(self, actor: User, slug: str, email: Any, role: Any) -> Member:
+        """Give the user with this e-mail ``role`` in the blog (changing it if they have one)."""
+        errors = rules.Collector()
+        clean_email = rules.email(errors, email if isinstance(email, str) else "")
+        new_role = blog_role(errors, role)
+        errors.raise_if_any()
+        assert new_role is not None
+        with self.db.write() as conn:
+            blog = blog_or_404(conn, slug)
+            authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            try:
+                user = user_by_email(conn, clean_email)
+            except NotFound as exc:
+                raise InvalidInput(
+                    [FieldError("email", f"no user has the e-mail {clean_email}")]
+                ) from exc
+            return self._set_role(conn, actor, blog, user, new_role, "member.added")
+
+    def change_member(self, actor: User, slug: str, user_id: int, role: Any) -> Member:
+        errors = rules.Collector()
+        new_role = blog_role(errors, role)
+        errors.raise_if_any()
+        assert new_role is not None
+        with self.db.write() as conn:
+            blog = blog_or_404(conn, slug)
+            authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            user = _member(conn, blog, user_id)
+            return self._set_role(conn, actor, blog, user, new_role, "member.changed")
+
+    def remove_member(self, actor: User, slug: str, user_id: int) -> None:
+        with self.db.write() as conn:
+            blog = blog_or_404(conn, slug)
+            authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            user = _member(conn, blog, user_id)
+            if member_rows.role_of(conn, blog.id, user.id) is BlogRole.OWNER:
+                _keep_an_owner(conn, blog)
+            member_rows.remove(conn, blog.id, user.id)
+            audit.record(conn, blog.id, "member.removed", actor.id, self.clock(), detail=_who(user))
+
+    def _set_role(
+        self, conn: Connection, actor: User, blog: Blog, user: User, role: BlogRole, action: str
+    ) -> Member:
+        now = self.clock()
+        before = member_rows.role_of(conn, blog.id, user.id)
+        if before is BlogRole.OWNER and role is not BlogRole.OWNER:
+            _keep_an_owner(conn, blog)
+        if before is not role:
+            member_rows.put(conn, blog.id, user.id, role, now)
+            if before is not None:
+                action = "member.changed"
+            audit.record(
+                conn, blog.id, action, actor.id, now, detail={**_who(user), "role": role.value}
+            )
+        found = [m for m in member_rows.members_of(conn, blog.id) if m.user.id == user.id]
+        return found[0]
+
+
+def _blog(conn: Connection, slug: str) -> Blog:
+    """The blog, unlocked (for reads)."""
+    blog = blog_rows.by_slug(conn, slug)
+    if blog is None:
+        raise NotFound(f"no blog with the slug {slug!r}")
+    return blog
+
+
+def _member(conn: Connection, blog: Blog, user_id: int) -> User:
+    user = user_rows.by_id(conn, user_id)
+    if user is None or member_rows.role_of(conn, blog.id, user_id) is None:
+        raise NotFound(f"user {user_id} is not a member of this blog")
+    return user
+
+
+def _keep_an_owner(conn: Connection, blog: Blog) -> None:
+    if member_rows.owner_count(conn, blog.id) <= 1:
+        raise Conflict("a blog needs an owner: make someone else owner first")
+
+
+def _who(user: User) -> dict[str, Any]:
+    return {"user_id": user.id, "email": user.email, "name": user.name}
