@@ -195,7 +195,8 @@ def liveblog_database(url: str) -> str:
             language="de",
             timezone="Europe/Berlin",
         )
-        actions.create_user(EDITOR, "editor", "bench-password-2")
+        actions.create_user(EDITOR, "user", "bench-password-2")
+        actions.add_member(admin, SLUG, EDITOR, "editor")
         _, token = actions.create_token(EDITOR)
         return token
     finally:

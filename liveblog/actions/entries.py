@@ -97,6 +97,8 @@ class EntryActions(ActionsBase):
                 self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor)
             )
             if idempotency_key is not None:
+                cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
+                idempotency.forget_before(conn, actor.id, cutoff)
                 idempotency.store(conn, actor.id, idempotency_key, asked, entry.id, now)
         self._notify(blog, written)
         return entry

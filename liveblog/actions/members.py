@@ -38,8 +38,10 @@ class MemberActions(ActionsBase):
             authorize(conn, actor, Permission.VIEW_MEMBERS, blog)
             return member_rows.members_of(conn, blog.id)
 
-    def add_member(self, actor: User, slug: str, email: Any, role: Any) -> Member:
-        """Give the user with this e-mail ``role`` in the blog (changing it if they have one)."""
+    def add_member(self, actor: User | None, slug: str, email: Any, role: Any) -> Member:
+        """Give the user with this e-mail ``role`` in the blog (changing it if they have one).
+        ``actor`` ``None`` is the operator on the command line (``liveblog member add``), who
+        may do this in any blog and is recorded as nobody in the audit log."""
         errors = rules.Collector()
         clean_email = rules.email(errors, email if isinstance(email, str) else "")
         new_role = blog_role(errors, role)
@@ -47,7 +49,8 @@ class MemberActions(ActionsBase):
         assert new_role is not None
         with self.db.write() as conn:
             blog = blog_or_404(conn, slug)
-            authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            if actor is not None:
+                authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
             try:
                 user = user_by_email(conn, clean_email)
             except NotFound as exc:
@@ -78,7 +81,13 @@ class MemberActions(ActionsBase):
             audit.record(conn, blog.id, "member.removed", actor.id, self.clock(), detail=_who(user))
 
     def _set_role(
-        self, conn: Connection, actor: User, blog: Blog, user: User, role: BlogRole, action: str
+        self,
+        conn: Connection,
+        actor: User | None,
+        blog: Blog,
+        user: User,
+        role: BlogRole,
+        action: str,
     ) -> Member:
         now = self.clock()
         before = member_rows.role_of(conn, blog.id, user.id)
@@ -88,8 +97,9 @@ class MemberActions(ActionsBase):
             member_rows.put(conn, blog.id, user.id, role, now)
             if before is not None:
                 action = "member.changed"
+            actor_id = actor.id if actor is not None else None
             audit.record(
-                conn, blog.id, action, actor.id, now, detail={**_who(user), "role": role.value}
+                conn, blog.id, action, actor_id, now, detail={**_who(user), "role": role.value}
             )
         found = [m for m in member_rows.members_of(conn, blog.id) if m.user.id == user.id]
         return found[0]

@@ -19,6 +19,8 @@ from liveblog.storage import sessions as session_rows
 from liveblog.storage import users as user_rows
 
 TOUCH_EVERY = timedelta(minutes=1)
+MAX_SESSIONS_PER_USER = 20
+"""A login beyond this many sessions of one user ends the least recently used."""
 """A session's last use is written at most this often (its idle lifetime is hours)."""
 
 LOGIN_FAILED = "the e-mail address or the password is wrong, or the account is disabled"
@@ -72,6 +74,7 @@ class SessionActions(UserActions):
             session_rows.insert_session(
                 conn, token_hash(session_id), user.id, csrf_token, self.clock()
             )
+            session_rows.keep_newest(conn, user.id, MAX_SESSIONS_PER_USER)
             if self.hasher.check_needs_rehash(stored_hash):
                 user_rows.update_user(conn, user.id, {"password_hash": self.hasher.hash(password)})
         return NewSession(session_id, csrf_token, user)

@@ -37,9 +37,13 @@ def store(
     )
 
 
-def delete_older_than(conn: Connection, before: datetime) -> int:
+def forget_before(conn: Connection, user_id: int, before: datetime) -> int:
+    """Delete the user's keys used before ``before`` (they no longer count): what one user's
+    posts keep stays bounded by a day's posts."""
     return int(
         conn.execute(
-            delete(idempotency_keys).where(idempotency_keys.c.created_at < before)
+            delete(idempotency_keys).where(
+                idempotency_keys.c.user_id == user_id, idempotency_keys.c.created_at < before
+            )
         ).rowcount
     )

@@ -75,6 +75,23 @@ def delete_sessions_of(conn: Connection, user_id: int, *, keep: str | None = Non
     return int(conn.execute(query).rowcount)
 
 
+def keep_newest(conn: Connection, user_id: int, count: int) -> int:
+    """Delete all but the user's ``count`` most recently used sessions."""
+    newest = (
+        select(sessions.c.id_hash)
+        .where(sessions.c.user_id == user_id)
+        .order_by(sessions.c.seen_at.desc(), sessions.c.created_at.desc())
+        .limit(count)
+    )
+    return int(
+        conn.execute(
+            delete(sessions).where(
+                sessions.c.user_id == user_id, sessions.c.id_hash.not_in(newest.scalar_subquery())
+            )
+        ).rowcount
+    )
+
+
 def delete_expired(conn: Connection, created_before: datetime, seen_before: datetime) -> int:
     return int(
         conn.execute(

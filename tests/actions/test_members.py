@@ -108,3 +108,16 @@ def test_a_role_is_per_blog(actions: Actions, admin: User, blog: str) -> None:
     actions.create_entry(anna, "match", body="Anpfiff")
     with pytest.raises(Forbidden):
         actions.create_entry(anna, blog, body="Falscher Blog")
+
+
+def test_the_operator_adds_members_without_an_account(
+    actions: Actions, admin: User, blog: str
+) -> None:
+    """`liveblog member add` acts as the operator: no user, recorded as nobody."""
+    anna = make_user(actions, "anna")
+    member = actions.add_member(None, blog, anna.email, "owner")
+    assert member.role is BlogRole.OWNER
+    with actions.db.read() as conn:
+        blog_id = member_rows.blogs_of(conn, anna.id)[0][0].id
+        newest = audit.newest_first(conn, blog_id, limit=1)[0]
+    assert (newest.action, newest.actor_id, newest.actor_name) == ("member.added", None, None)

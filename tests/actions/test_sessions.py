@@ -97,3 +97,16 @@ def test_logout_password_and_disabling_end_sessions(actions: Actions, anna: User
     last = actions.log_in(anna.email, "a third long password")
     actions.disable_user(anna.email)
     assert actions.session(last.session_id, LIFETIMES) is None
+
+
+def test_a_user_keeps_a_bounded_number_of_sessions(
+    actions: Actions, anna: User, clock: FakeClock
+) -> None:
+    from liveblog.actions.sessions import MAX_SESSIONS_PER_USER
+
+    made = []
+    for _ in range(MAX_SESSIONS_PER_USER + 3):
+        clock.advance(minutes=1)
+        made.append(actions.log_in(anna.email, PASSWORD))
+    alive = [s for s in made if actions.session(s.session_id, LIFETIMES) is not None]
+    assert alive == made[3:]

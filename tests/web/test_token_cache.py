@@ -18,7 +18,7 @@ from liveblog.web import create_app
 from liveblog.web.token_cache import MAX_TOKENS, TokenCache
 from tests.conftest import FakeClock
 
-USER = User(id=1, email="a@example.org", role="editor", created_at=None)  # type: ignore[arg-type]
+USER = User(id=1, email="a@example.org", role="user", created_at=None)  # type: ignore[arg-type]
 
 
 def test_a_token_is_remembered_until_it_expires() -> None:

@@ -2,12 +2,15 @@
 
 from fastapi import APIRouter
 
-from liveblog.web.api import blogs, entries
+from liveblog.web.api import blogs, entries, log, members, preview
 from liveblog.web.live import polling
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(blogs.router)
 router.include_router(entries.router)
+router.include_router(members.router)
+router.include_router(log.router)
+router.include_router(preview.router)
 router.include_router(polling.router)
 
 __all__ = ["router"]

@@ -7,7 +7,7 @@ and the API reject the same input the same way.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
@@ -99,3 +99,49 @@ class EntryOut(BaseModel):
 class EntryPage(BaseModel):
     items: list[EntryOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class MemberCreate(BaseModel):
+    model_config = _REQUEST
+    email: StrictStr = Field(max_length=320, examples=["reporter@example.org"])
+    role: StrictStr = Field(description="owner, editor or contributor.", examples=["editor"])
+
+
+class MemberPatch(BaseModel):
+    model_config = _REQUEST
+    role: StrictStr = Field(description="owner, editor or contributor.", examples=["owner"])
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    name: str = Field(description="The display name, or the e-mail's local part.")
+    role: Literal["owner", "editor", "contributor"]
+    since: str = Field(description="When the user joined the blog (RFC 3339).")
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+
+
+class LogActor(BaseModel):
+    id: int
+    name: str
+
+
+class LogRecordOut(BaseModel):
+    id: int
+    action: str = Field(
+        description="An event type (`entry.created`...) or `member.added`, `member.changed`, "
+        "`member.removed`.",
+        examples=["entry.created"],
+    )
+    actor: LogActor | None = Field(description="Who did it; null for the CLI or a deleted user.")
+    entry_id: int | None
+    detail: dict[str, Any]
+    created_at: str
+
+
+class LogPage(BaseModel):
+    items: list[LogRecordOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for older records.")

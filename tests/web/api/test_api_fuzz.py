@@ -27,6 +27,8 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     _, token = actions.create_token(admin.email)
     actions.create_blog(admin, slug="storm", title="Storm")
     actions.create_entry(admin, "storm", body="First entry.")
+    anna = actions.create_user("anna@example.org", "user", "correct horse battery")
+    actions.add_member(admin, "storm", anna.email, "editor")
     yield app, token
     db.dispose()
 
@@ -48,6 +50,12 @@ OPERATIONS = [
     ("PATCH", "/api/v1/blogs/{slug}/entries/{entry_id}"),
     ("DELETE", "/api/v1/blogs/{slug}/entries/{entry_id}"),
     ("GET", "/api/v1/blogs/{slug}/events"),
+    ("POST", "/api/v1/blogs/{slug}/preview"),
+    ("GET", "/api/v1/blogs/{slug}/members"),
+    ("POST", "/api/v1/blogs/{slug}/members"),
+    ("PATCH", "/api/v1/blogs/{slug}/members/{user_id}"),
+    ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"),
+    ("GET", "/api/v1/blogs/{slug}/log"),
 ]
 
 

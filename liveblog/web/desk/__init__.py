@@ -1,0 +1,32 @@
+"""The newsroom desk under ``/admin``: server-rendered pages with small scripts, in the
+user's language. :mod:`.account` (login, logout, the account page), :mod:`.blogs` (the list of
+blogs, a new blog, settings, members, the audit log), :mod:`.desk` (a blog's desk: compose,
+preview and the live list of entries)."""
+
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from liveblog.web.desk import account, blogs, desk
+from liveblog.web.desk.access import LoginRequired, login_url
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+router.include_router(account.router)
+router.include_router(blogs.router)
+router.include_router(desk.router)
+# The list of blogs is /admin itself (an included router cannot add an empty path).
+router.add_api_route("", blogs.blog_list, methods=["GET"], response_class=HTMLResponse)
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+
+def install(app: FastAPI) -> None:
+    """Add the desk's routes and send requests without a session to the login page."""
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.include_router(router)
+
+
+__all__ = ["install", "router"]
