@@ -7,6 +7,8 @@ and a non-zero exit status: 2 when the command line does not parse, 1 for everyt
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import errno
 import getpass
 import os
@@ -23,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from liveblog import __version__
 from liveblog.actions import Actions
 from liveblog.config import Settings, SettingsError
-from liveblog.demo import banner, seed
+from liveblog.demo import banner, fresh_password, seed
 from liveblog.domain.errors import DomainError
 from liveblog.storage.database import Database, DatabaseURLError
 from liveblog.storage.migrate import upgrade
@@ -32,7 +34,8 @@ from liveblog.web.urls import absolute_url
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-ROLES = ("admin", "editor")
+ROLES = ("admin", "user")
+BLOG_ROLES = ("owner", "editor", "contributor")
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -92,13 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
     create_user = user_commands.add_parser("create", help="create a user")
     create_user.add_argument("email")
     create_user.add_argument("--role", required=True, choices=ROLES)
+    _password_stdin(create_user)
+    create_user.add_argument("--name", default="", help="display name (the byline)")
     create_user.add_argument(
-        "--password-stdin",
-        action="store_true",
-        required=True,
-        help="read the password from standard input (a prompt on a terminal)",
+        "--language", default="de", choices=("de", "en"), help="language of the desk"
     )
     create_user.set_defaults(handler=_user_create)
+    set_password = user_commands.add_parser(
+        "set-password", help="give a user a new password; their desk sessions end"
+    )
+    set_password.add_argument("email")
+    _password_stdin(set_password)
+    set_password.set_defaults(handler=_user_set_password)
+    disable = user_commands.add_parser(
+        "disable",
+        help="disable a user: no login, no API token; every server refuses them within a second",
+    )
+    disable.add_argument("email")
+    disable.set_defaults(handler=_user_disable)
+
+    member = commands.add_parser("member", help="roles in a blog")
+    member_commands = member.add_subparsers(dest="member_command", required=True, metavar="COMMAND")
+    add_member = member_commands.add_parser(
+        "add", help="give a user a role in a blog (or change it), acting as the first admin"
+    )
+    add_member.add_argument("slug")
+    add_member.add_argument("email")
+    add_member.add_argument("--role", required=True, choices=BLOG_ROLES)
+    add_member.set_defaults(handler=_member_add)
 
     token = commands.add_parser("token", help="API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
@@ -120,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke_token.set_defaults(handler=_token_revoke)
     return parser
+
+
+def _password_stdin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from standard input (a prompt on a terminal)",
+    )
 
 
 def _listen_options(parser: argparse.ArgumentParser) -> None:
@@ -183,8 +216,64 @@ def _user_create(args: argparse.Namespace, settings: Settings) -> int:
     password = _read_password()
     with _database(settings) as db:
         upgrade(db)
-        user = Actions(db).create_user(args.email, args.role, password)
+        user = Actions(db).create_user(
+            args.email, args.role, password, display_name=args.name, language=args.language
+        )
     print(f"liveblog: created {user.role.value} {user.email}")
+    return 0
+
+
+def _user_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    with _database(settings) as db:
+        upgrade(db)
+        user = _announcing(db, settings).set_password(args.email, password)
+    print(f"liveblog: new password for {user.email}; their desk sessions have ended")
+    return 0
+
+
+def _user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as db:
+        upgrade(db)
+        user = _announcing(db, settings).disable_user(args.email)
+    print(f"liveblog: disabled {user.email}; their sessions and API tokens no longer work")
+    return 0
+
+
+def _announcing(db: Database, settings: Settings) -> Actions:
+    """Actions that, after taking rights away, tell the running servers over the broker, so
+    they forget remembered tokens at once (without a broker they notice within a second)."""
+    actions = Actions(db)
+    actions.on_access_revoked(lambda: _announce(settings.broker_url))
+    return actions
+
+
+def _announce(broker_url: str) -> None:
+    from liveblog.pubsub import broker_from_url
+    from liveblog.pubsub.broker import ACCESS_CHANGED
+
+    if broker_url.startswith("memory:"):
+        return  # one process, and it is not this one: the servers check within a second
+
+    async def publish() -> None:
+        broker = broker_from_url(broker_url)
+        await broker.start(lambda _: None, lambda: None)
+        try:
+            await broker.publish(ACCESS_CHANGED)
+        finally:
+            await broker.stop()
+
+    # The change is committed: if the broker cannot be reached, servers notice within a second.
+    with contextlib.suppress(OSError, TimeoutError, ValueError):
+        asyncio.run(asyncio.wait_for(publish(), timeout=5))
+
+
+def _member_add(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as db:
+        upgrade(db)
+        # The operator acts: no account needed, recorded as nobody in the blog's audit log.
+        member = Actions(db).add_member(None, args.slug, args.email, args.role)
+    print(f"liveblog: {member.user.email} is now {member.role.value} of {args.slug}")
     return 0
 
 
@@ -199,7 +288,7 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
 def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
     with _database(settings) as db:
         upgrade(db)
-        user, revoked = Actions(db).revoke_tokens(args.email, prefix=args.prefix)
+        user, revoked = _announcing(db, settings).revoke_tokens(args.email, prefix=args.prefix)
     print(f"liveblog: revoked {revoked} token{'' if revoked == 1 else 's'} of {user.email}")
     return 0
 
@@ -216,7 +305,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             actions = Actions(db)
             seeded = seed(actions)
             _, token = actions.create_token(seeded.admin.email)
-            print(banner(base_url, seeded, token), flush=True)
+            password = fresh_password(actions, seeded.admin)
+            print(banner(base_url, seeded, token, password), flush=True)
         try:
             app = create_app(settings, db=db, migrate=False)
         except ValueError as exc:  # a setting the app cannot use, e.g. LIVEBLOG_BROKER_URL

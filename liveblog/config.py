@@ -110,6 +110,22 @@ class Settings:
         "Secret that signs the pagination cursors of pages and API; the same in every process "
         "(empty: a random secret made once per database by its migrations and kept there).",
     )
+    session_idle_hours: float = _setting(
+        12.0, "Hours a desk login lasts without being used; then it must log in again."
+    )
+    session_absolute_days: float = _setting(
+        7.0, "Days a desk login lasts at most, however much it is used."
+    )
+    login_limit_per_account: str = _setting(
+        "10 per 15 minutes",
+        "Most failed desk logins per account (e-mail) in a moving window; more get 429 with "
+        "Retry-After (notation of the limits library, e.g. 5/minute).",
+    )
+    login_limit_per_address: str = _setting(
+        "50 per 15 minutes",
+        "Most failed desk logins per client address (IPv6: per /64) in a moving window; more "
+        "get 429 with Retry-After.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,11 @@ from sqlalchemy import func, select
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from liveblog import cli
+from liveblog.actions import Actions, Lifetimes
+from liveblog.actions.sessions import LoginFailed
 from liveblog.config import Settings
 from liveblog.domain.tokens import token_hash
+from liveblog.storage import users as user_rows
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import is_current
 from liveblog.storage.tables import api_tokens, users
@@ -97,7 +101,7 @@ def assert_one_error_line(result: Result, code: int, *fragments: str) -> None:
     assert "Traceback" not in result.err
 
 
-def create_user(run: Run, email: str = "anna@example.org", role: str = "editor") -> Result:
+def create_user(run: Run, email: str = "anna@example.org", role: str = "user") -> Result:
     return run("user", "create", email, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
 
 
@@ -164,7 +168,7 @@ def test_the_password_is_read_from_stdin_without_its_newline(run: Run) -> None:
         "create",
         "a@example.org",
         "--role",
-        "editor",
+        "user",
         "--password-stdin",
         stdin="123456789\n",
     )
@@ -174,7 +178,7 @@ def test_the_password_is_read_from_stdin_without_its_newline(run: Run) -> None:
         "create",
         "a@example.org",
         "--role",
-        "editor",
+        "user",
         "--password-stdin",
         stdin="1234567890\r\n",
     )
@@ -185,7 +189,7 @@ def test_the_password_is_read_from_stdin_without_its_newline(run: Run) -> None:
     ("argv", "stdin", "code", "fragment"),
     [
         (
-            ["user", "create", "not-an-email", "--role", "editor", "--password-stdin"],
+            ["user", "create", "not-an-email", "--role", "user", "--password-stdin"],
             PASSWORD,
             1,
             "email",
@@ -197,19 +201,19 @@ def test_the_password_is_read_from_stdin_without_its_newline(run: Run) -> None:
             "--role",
         ),
         (
-            ["user", "create", "a@example.org", "--role", "editor", "--password-stdin"],
+            ["user", "create", "a@example.org", "--role", "user", "--password-stdin"],
             "short",
             1,
             "password",
         ),
         (
-            ["user", "create", "a@example.org", "--role", "editor", "--password-stdin"],
+            ["user", "create", "a@example.org", "--role", "user", "--password-stdin"],
             "",
             1,
             "password",
         ),
-        (["user", "create", "a@example.org", "--role", "editor"], PASSWORD, 2, "--password-stdin"),
-        (["user", "create", "--role", "editor", "--password-stdin"], PASSWORD, 2, "email"),
+        (["user", "create", "a@example.org", "--role", "user"], PASSWORD, 2, "--password-stdin"),
+        (["user", "create", "--role", "user", "--password-stdin"], PASSWORD, 2, "email"),
     ],
     ids=[
         "invalid-email",
@@ -472,6 +476,130 @@ def test_serve_names_the_site_by_its_public_url(run: Run, monkeypatch: pytest.Mo
 def test_without_uvloop_and_httptools_serve_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
     assert server.fastest_available() == ("asyncio", "h11")
+
+
+# -- user set-password, user disable, member add ------------------------------------------------
+
+
+def _actions(database: Database) -> Actions:
+    return Actions(database)
+
+
+def test_user_create_takes_a_name_and_a_language(run: Run, database: Database) -> None:
+    made = run(
+        "user",
+        "create",
+        "eva@example.org",
+        "--role",
+        "user",
+        "--password-stdin",
+        "--name",
+        "Eva Example",
+        "--language",
+        "en",
+        stdin=PASSWORD,
+    )
+    assert made.code == 0, made
+    with database.read() as conn:
+        user = user_rows.by_email(conn, "eva@example.org")
+    assert user is not None
+    assert (user.display_name, user.language, user.role.value) == ("Eva Example", "en", "user")
+    bad = run(
+        "user",
+        "create",
+        "x@example.org",
+        "--role",
+        "user",
+        "--password-stdin",
+        "--language",
+        "fr",
+        stdin=PASSWORD,
+    )
+    assert_one_error_line(bad, 2, "--language")
+
+
+def test_set_password_replaces_it_and_ends_sessions(run: Run, database: Database) -> None:
+    assert create_user(run).code == 0
+    actions = _actions(database)
+    session = actions.log_in("anna@example.org", PASSWORD)
+    result = run(
+        "user", "set-password", "Anna@example.org", "--password-stdin", stdin="n3w pass word\n"
+    )
+    assert result.code == 0, result
+    assert "anna@example.org" in result.out
+    assert actions.log_in("anna@example.org", "n3w pass word").user.email == "anna@example.org"
+    lifetimes = Lifetimes(timedelta(hours=1), timedelta(days=1))
+    assert actions.session(session.session_id, lifetimes) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "code", "fragment"),
+    [
+        (["user", "set-password", "nobody@example.org", "--password-stdin"], PASSWORD, 1, "nobody"),
+        (["user", "set-password", "anna@example.org", "--password-stdin"], "short", 1, "password"),
+        (["user", "set-password", "anna@example.org"], PASSWORD, 2, "--password-stdin"),
+    ],
+    ids=["unknown-user", "short-password", "no-password-flag"],
+)
+def test_set_password_errors_are_one_line(
+    run: Run, database: Database, argv: list[str], stdin: str, code: int, fragment: str
+) -> None:
+    assert create_user(run).code == 0
+    assert_one_error_line(run(*argv, stdin=stdin), code, fragment)
+    assert _actions(database).log_in("anna@example.org", PASSWORD)  # unchanged
+
+
+def test_disable_stops_logins_tokens_and_sessions(run: Run, database: Database) -> None:
+    assert create_user(run, "anna@example.org", "admin").code == 0
+    (token,) = _tokens(run, "anna@example.org", 1)
+    actions = _actions(database)
+    session = actions.log_in("anna@example.org", PASSWORD)
+    result = run("user", "disable", "anna@example.org")
+    assert result.code == 0, result
+    assert "disabled anna@example.org" in result.out
+    assert not _accepted(database, token)
+    with pytest.raises(LoginFailed):
+        actions.log_in("anna@example.org", PASSWORD)
+    assert (
+        actions.session(session.session_id, Lifetimes(timedelta(hours=1), timedelta(days=1)))
+        is None
+    )
+    assert run("user", "disable", "anna@example.org").code == 0  # again: nothing to do
+    assert_one_error_line(run("user", "disable", "nobody@example.org"), 1, "nobody@example.org")
+
+
+def test_member_add_gives_a_role_in_a_blog(run: Run, database: Database) -> None:
+    assert create_user(run, "boss@example.org", "admin").code == 0
+    assert create_user(run, "anna@example.org", "user").code == 0
+    actions = _actions(database)
+    with database.read() as conn:
+        boss = user_rows.by_email(conn, "boss@example.org")
+    assert boss is not None
+    actions.create_blog(boss, slug="sturm", title="Sturmflut")
+    result = run("member", "add", "sturm", "Anna@example.org", "--role", "editor")
+    assert result.code == 0, result
+    assert result.out == "liveblog: anna@example.org is now editor of sturm\n"
+    roles = {m.user.email: m.role.value for m in actions.members(boss, "sturm")}
+    assert roles == {"boss@example.org": "owner", "anna@example.org": "editor"}
+
+
+def test_member_add_errors_are_one_line(run: Run, database: Database) -> None:
+    assert create_user(run, "anna@example.org", "user").code == 0
+    assert create_user(run, "boss@example.org", "admin").code == 0
+    assert_one_error_line(
+        run("member", "add", "sturm", "anna@example.org", "--role", "editor"), 1, "sturm"
+    )
+    with database.read() as conn:
+        boss = user_rows.by_email(conn, "boss@example.org")
+    assert boss is not None
+    _actions(database).create_blog(boss, slug="sturm", title="Sturmflut")
+    assert_one_error_line(
+        run("member", "add", "sturm", "nobody@example.org", "--role", "editor"), 1, "nobody"
+    )
+    assert_one_error_line(
+        run("member", "add", "sturm", "anna@example.org", "--role", "chief"), 2, "--role"
+    )
+    assert_one_error_line(run("member", "add", "sturm", "anna@example.org"), 2, "--role")
 
 
 # -- the console script -------------------------------------------------------------------------

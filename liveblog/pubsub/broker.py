@@ -35,6 +35,10 @@ class WakeUp:
         return cls(int(blog), int(seq))
 
 
+ACCESS_CHANGED = WakeUp(0, 0)
+"""The one message that is about no blog (no blog has the id 0): access was revoked somewhere (a
+token, a user, a password), so every process forgets the API tokens it remembers."""
+
 WakeUpHandler = Callable[[WakeUp], None]
 ReconnectHandler = Callable[[], Awaitable[None] | None]
 

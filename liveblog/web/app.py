@@ -12,9 +12,9 @@ from typing import Any
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveblog import __version__
 from liveblog.actions import Actions, Clock, utc_now
@@ -23,12 +23,13 @@ from liveblog.pubsub import broker_from_url
 from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
-from liveblog.web import api, errors, health
+from liveblog.web import api, desk, errors, health
 from liveblog.web.head import HeadAsGet
 from liveblog.web.limits import RequestLimits
 from liveblog.web.live import polling, route
 from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
 from liveblog.web.live.frames import LogFrames
+from liveblog.web.login_throttle import LoginThrottle
 from liveblog.web.page_cache import PageCache
 from liveblog.web.reader.fast_path import ReaderFastPath, key_for
 from liveblog.web.reader.routes import router as reader_router
@@ -64,8 +65,18 @@ def create_app(
     actions = Actions(db, clock=clock)
     pages = PageCache(settings, db)
     actions.on_commit(pages.invalidate)
+    tokens = TokenCache(settings.token_cache_seconds)
+    throttle = LoginThrottle(settings)
     live = _live(settings, db)
+    live.on_access_changed = tokens.clear
     actions.on_commit(live.notify)
+
+    def access_revoked() -> None:
+        # This process forgets remembered tokens at once; the others when the broker tells them.
+        tokens.clear()
+        live.access_revoked()
+
+    actions.on_access_revoked(access_revoked)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -94,17 +105,20 @@ def create_app(
         actions=actions,
         pages=pages,
         live=live,
-        tokens=TokenCache(settings.token_cache_seconds),
+        tokens=tokens,
+        throttle=throttle,
     )
     services = app.state.services
     reader_key = partial(key_for, cursor_key=lambda: services.cursor_key)
     app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for))
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    app.add_middleware(_FormLimits, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(route.router)
     app.include_router(reader_router)
     app.include_router(api.router)
+    desk.install(app)
     app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 
@@ -155,6 +169,55 @@ class _LiveblogApp(FastAPI):
         security headers on every response, 500 pages included, and ``HEAD`` as ``GET``."""
         inner = HeadAsGet(super().build_middleware_stack(), except_paths=STREAM_PATH)
         return SecurityHeaders(inner)
+
+
+class _FormLimits:
+    """Desk form posts (``/admin/...``) larger than ``max_bytes`` get 413 before any handler
+    parses them (the API has :class:`RequestLimits`)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str = "/admin/") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not scope["path"].startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        size = 0
+
+        async def bounded() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, bounded, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>413</title>'
+            f"</head><body><main><h1>413</h1><p>The form is larger than the limit of "
+            f"{self.max_bytes} bytes.</p></main></body></html>"
+        )
+        await HTMLResponse(page, status_code=413)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _live(settings: Settings, db: Database) -> Live:

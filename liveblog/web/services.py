@@ -18,6 +18,7 @@ from liveblog.web.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from liveblog.web.live.delivery import Live
+    from liveblog.web.login_throttle import LoginThrottle
     from liveblog.web.page_cache import PageCache
 
 
@@ -29,6 +30,7 @@ class Services:
     pages: PageCache
     live: Live
     tokens: TokenCache
+    throttle: LoginThrottle
 
     @cached_property
     def cursor_key(self) -> bytes:

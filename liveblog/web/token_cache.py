@@ -13,6 +13,10 @@ reads the generation in the same snapshot as the token, so a token read before a
 never remembered as valid after the process has seen it. A revoked token is therefore refused
 everywhere within a second. With ``LIVEBLOG_TOKEN_CACHE_SECONDS`` of 1 or less, tokens expire
 that fast anyway and the generation is never read apart from lookups.
+
+Sooner still: every revocation is announced over the broker (``web.live.delivery``), and each
+process empties its cache (:meth:`TokenCache.clear`) when it hears it; the generation is the
+fallback for a message the broker lost.
 """
 
 from __future__ import annotations
@@ -77,6 +81,12 @@ class TokenCache:
         if len(self._users) >= MAX_TOKENS:
             self._users.clear()
         self._users[token_hash] = (started + self.seconds, generation, user)
+
+    def clear(self) -> None:
+        """Forget every token now (access was revoked somewhere: the broker said so), and read
+        the generation before trusting the next one remembered."""
+        self._users.clear()
+        self._seen_at = -math.inf
 
     def forget(self, token_hash: str) -> None:
         self._users.pop(token_hash, None)

@@ -15,13 +15,14 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import MetaData, insert, inspect, select
 from sqlalchemy.engine import make_url
 
 from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import is_current, upgrade
-from liveblog.storage.tables import blogs, events, metadata
+from liveblog.storage.tables import blogs, events, memberships, metadata, users
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
+from tests.web.live.processes import fresh_postgres_database
 
 
 def test_migrated_schema_matches_the_tables(db: Database) -> None:
@@ -184,3 +185,70 @@ def _migrate_at_once(url: str) -> None:
         assert is_current(database)
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_desk_migration_turns_global_editors_into_editors_of_every_blog(
+    kind: str, tmp_path: Path
+) -> None:
+    """A database made by the previous head (0005) with a global editor, an admin and two
+    blogs: after the upgrade the editor is a ``user`` with the editor role in both blogs, so
+    nobody loses access, and the admin is unchanged."""
+    if kind == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip(POSTGRES_HINT)
+        with fresh_postgres_database(POSTGRES_URL) as url:
+            _check_editor_migration(Database(url))
+    else:
+        _check_editor_migration(Database(f"sqlite:///{tmp_path / 'old.db'}"))
+
+
+def _check_editor_migration(db: Database) -> None:
+    try:
+        upgrade(db, "0005")
+        now = datetime(2023, 10, 12, 3, 15, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            old = MetaData()
+            old.reflect(conn, only=["users", "blogs"])
+            old_users, old_blogs = old.tables["users"], old.tables["blogs"]
+            people = {}
+            for email, role in [("ed@example.org", "editor"), ("boss@example.org", "admin")]:
+                people[email] = conn.execute(
+                    insert(old_users)
+                    .values(email=email, role=role, password_hash="x", created_at=now)
+                    .returning(old_users.c.id)
+                ).scalar_one()
+            blog_ids = [
+                conn.execute(
+                    insert(old_blogs)
+                    .values(
+                        slug=slug,
+                        title=slug,
+                        summary="",
+                        language="de",
+                        timezone="Europe/Berlin",
+                        status="open",
+                        created_at=now,
+                        updated_at=now,
+                        last_seq=0,
+                    )
+                    .returning(old_blogs.c.id)
+                ).scalar_one()
+                for slug in ("sturm", "wahl")
+            ]
+        upgrade(db)
+        assert is_current(db)
+        with db.read() as conn:
+            roles = dict(
+                (r.email, r.role) for r in conn.execute(select(users.c.email, users.c.role))
+            )
+            held = {
+                (r.user_id, r.blog_id, r.role)
+                for r in conn.execute(
+                    select(memberships.c.user_id, memberships.c.blog_id, memberships.c.role)
+                )
+            }
+        assert roles == {"ed@example.org": "user", "boss@example.org": "admin"}
+        assert held == {(people["ed@example.org"], blog_id, "editor") for blog_id in blog_ids}
+    finally:
+        db.dispose()

@@ -34,6 +34,17 @@ IfMatchHeader = Annotated[
         "(any current version). Weak tags never match."
     ),
 ]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Any unique string (1 to 200 printable ASCII characters, e.g. a UUID) per "
+        "entry you mean to post: the same key from the same user within 24 hours posts "
+        "nothing and answers with the entry the first request posted (same id, `Location` "
+        "and status), so a retry or a double click posts once. The same key with other fields "
+        "is 422 (field `Idempotency-Key`).",
+    ),
+]
 _VERSIONED: dict[int | str, dict[str, Any]] = {
     **_PROBLEMS,
     **{c: _PROBLEMS[422] for c in (410, 412, 428)},
@@ -73,10 +84,19 @@ def _entry_response(entry: Entry, status: int = 200) -> JSONResponse:
 
 @router.post("/blogs/{slug}/entries", status_code=201, response_model=EntryOut, responses=_PROBLEMS)
 def create_entry(
-    slug: str, payload: EntryCreate, user: CurrentUser, services: ServicesDep
+    slug: str,
+    payload: EntryCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
-    """Post an entry. ``published_at`` may lie in the past (imports), not in the future."""
-    entry = services.actions.create_entry(user, slug, **payload.model_dump())
+    """Post an entry. ``published_at`` may lie in the past (imports), not in the future.
+
+    With ``Idempotency-Key`` a repeated request (a retry, a double click) answers 201 with the
+    entry the first one posted, as it is now, and posts nothing."""
+    entry = services.actions.create_entry(
+        user, slug, **payload.model_dump(), idempotency_key=idempotency_key
+    )
     response = _entry_response(entry, 201)
     response.headers["Location"] = f"/api/v1/blogs/{slug}/entries/{entry.id}"
     return response

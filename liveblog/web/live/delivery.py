@@ -4,6 +4,11 @@ Writes commit in worker threads. :meth:`Live.notify` (an actions commit listener
 writer's thread: when this process has readers of the blog it encodes the new events there, once,
 then hops onto the event loop, hands the frames to the hub (no read-back from the log) and
 publishes the wake-up to the other processes.
+
+The broker also carries one message that is not about a blog: :data:`ACCESS_CHANGED` (blog 0,
+which never exists) says that access was revoked somewhere (a token, a user, a password), and
+every process that hears it runs its ``on_access_changed`` (it forgets the API tokens it
+remembers) before anything reaches the hub.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -20,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from liveblog.actions import Committed
 from liveblog.domain.rules import SLUG_PATTERN
-from liveblog.pubsub.broker import Broker, WakeUp
+from liveblog.pubsub.broker import ACCESS_CHANGED, Broker, WakeUp
 from liveblog.pubsub.hub import Frame, ProcessHub, Sink
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
@@ -52,8 +58,17 @@ STREAM_PATH = re.compile(r"^/live/([a-z0-9-]{1,64})/events$")
 
 
 class Live:
-    def __init__(self, db: Database, broker: Broker, source: LogFrames, hub: ProcessHub) -> None:
+    def __init__(
+        self,
+        db: Database,
+        broker: Broker,
+        source: LogFrames,
+        hub: ProcessHub,
+        *,
+        on_access_changed: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
+        self.on_access_changed = on_access_changed
         self.broker = broker
         self.hub = hub
         self.source = source
@@ -65,7 +80,7 @@ class Live:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         await self.hub.start()
-        await self.broker.start(self.hub.wake, self.hub.catch_up)
+        await self.broker.start(self._woken, self.hub.catch_up)
 
     async def stop(self) -> None:
         await asyncio.gather(*self._pending, return_exceptions=True)
@@ -73,7 +88,27 @@ class Live:
         await self.hub.stop()
         self._loop = None
 
+    def _woken(self, wake_up: WakeUp) -> None:
+        if wake_up.blog_id == ACCESS_CHANGED.blog_id:
+            if self.on_access_changed is not None:
+                self.on_access_changed()
+            return
+        self.hub.wake(wake_up)
+
     # -- after commit --------------------------------------------------------------------------
+
+    def access_revoked(self) -> None:
+        """Actions' access listener; safe to call from any thread: tell every process (this
+        one included) that access was revoked."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._announce)
+
+    def _announce(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.broker.publish(ACCESS_CHANGED))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     def notify(self, committed: Committed) -> None:
         """Commit listener; safe to call from any thread."""

@@ -6,7 +6,6 @@ from fastapi.testclient import TestClient
 
 from liveblog.actions import Actions
 from liveblog.domain.models import User
-
 from tests.web.api.helpers import assert_problem, new_blog
 
 

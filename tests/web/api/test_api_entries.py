@@ -9,9 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liveblog.actions import Actions
-from liveblog.domain.models import User
-
 from liveblog.config import Settings
+from liveblog.domain.models import User
 from liveblog.domain.pagination import Cursor, cursor_key
 from liveblog.storage.database import Database
 from liveblog.web.app import create_app

@@ -1,0 +1,58 @@
+"""``POST /api/v1/blogs/{slug}/preview``: an entry's Markdown as readers would get it.
+
+The desk's preview follows the typing with this endpoint, so what an editor sees is exactly the
+HTML the reader page will show: the server's own renderer and sanitiser
+(:func:`liveblog.render.markdown_to_html`), never a second one in the browser. Hostile Markdown
+(``<script>``, ``javascript:`` links) gives the same sanitised HTML as it would on the page.
+
+Members of the blog (any role that opens its desk) may preview; nothing is written. Like every
+API write, a request authenticated by the session cookie needs ``X-CSRF-Token`` and ``Origin``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+
+from liveblog.domain import policy
+from liveblog.domain.errors import NotFound
+from liveblog.domain.models import User
+from liveblog.domain.rules import MAX_BODY
+from liveblog.render import markdown_to_html
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import members as member_rows
+from liveblog.web.api.blogs import _PROBLEMS
+from liveblog.web.auth import CurrentUser
+from liveblog.web.services import Services, ServicesDep
+
+router = APIRouter(tags=["preview"])
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: StrictStr = Field(max_length=MAX_BODY, description="Markdown, as an entry's `body`.")
+
+
+class PreviewOut(BaseModel):
+    html: str = Field(description="The sanitised HTML readers would get for `body`.")
+
+
+def _check_access(services: Services, user: User, slug: str) -> None:
+    with services.db.read() as conn:
+        blog = blog_rows.by_slug(conn, slug)
+        if blog is None:
+            raise NotFound(f"no blog with the slug {slug!r}")
+        role = member_rows.role_of(conn, blog.id, user.id)
+    policy.require(user, policy.Permission.VIEW_DESK, role, slug)
+
+
+@router.post("/blogs/{slug}/preview", response_model=PreviewOut, responses=_PROBLEMS)
+async def preview(
+    slug: str, payload: PreviewIn, user: CurrentUser, services: ServicesDep
+) -> JSONResponse:
+    """Render ``body`` as the reader page would (members of the blog only; writes nothing)."""
+    await run_in_threadpool(_check_access, services, user, slug)
+    html = await run_in_threadpool(markdown_to_html, payload.body)
+    return JSONResponse({"html": html}, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,147 @@
+"""``/admin/blogs/{slug}``: a blog's desk, where its editors post, edit, pin and delete live.
+
+The page is rendered here in the user's language; ``static/desk.js`` brings it to life (the
+site's Content-Security-Policy allows no inline script, so its settings and labels are data
+attributes). Entries are shown exactly as readers see them, with the reader's own markup
+(:func:`liveblog.web.reader.pages.entry_view` and the ``entry_article`` macro), in the blog's
+language; the script keeps them current from the blog's public event stream
+(``/live/{slug}/events``), whose frames carry the same ``<article>``.
+
+The script writes through the JSON API only: ``POST .../entries`` with an ``Idempotency-Key``
+per composed entry, ``PATCH``/``DELETE`` with ``If-Match``, ``POST .../preview`` for the preview;
+with the session cookie, the page's CSRF token (``data-csrf``) and the page's own origin.
+
+Who sees it: members of the blog and admins (:data:`Permission.VIEW_DESK`); anyone else gets
+404, as if the blog had no desk. Contributors get the page read-only: no compose form and no
+buttons on entries (:data:`Permission.WRITE_ENTRIES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from liveblog.domain import policy
+from liveblog.domain.errors import NotFound
+from liveblog.domain.models import Blog, BlogRole, User
+from liveblog.domain.pagination import Order
+from liveblog.domain.public import PublicEntry
+from liveblog.domain.rules import MAX_BODY, MAX_HEADLINE, MAX_SOURCE
+from liveblog.domain.serialize import rfc3339
+from liveblog.storage import blogs as blog_rows
+from liveblog.storage import members as member_rows
+from liveblog.storage import reads
+from liveblog.web import i18n
+from liveblog.web.desk.access import DeskSession
+from liveblog.web.desk.pages import render
+from liveblog.web.i18n import N_
+from liveblog.web.reader.models import EntryView
+from liveblog.web.reader.pages import entry_article_html, header_for
+from liveblog.web.reader.pages import entry_view as reader_entry_view
+from liveblog.web.reader.views import valid_slug
+from liveblog.web.services import Services, services_of
+
+router = APIRouter()
+
+_ROLE_NOTES = {
+    BlogRole.OWNER: N_("You are an owner of this blog."),
+    BlogRole.EDITOR: N_("You are an editor of this blog."),
+    BlogRole.CONTRIBUTOR: N_("You are a contributor: you can read this desk but not post yet."),
+    None: N_("You are an admin: you may do everything here."),
+}
+
+
+@dataclass(frozen=True)
+class DeskView:
+    """What the desk page shows: read in one snapshot."""
+
+    blog: Blog
+    role: BlogRole | None
+    entries: list[tuple[EntryView, Markup]]
+    """Each entry and its ``<article>``, rendered as the reader page does (blog's language)."""
+    floor_time: str
+    floor_id: int
+
+
+def _load(services: Services, user: User, slug: str) -> DeskView:
+    with services.db.read() as conn:
+        # The blog row (its version) first: the entries are then at least as new as the
+        # version the event stream resumes from, so no event between render and connect is lost.
+        blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
+        if blog is None:
+            raise NotFound(f"no blog with the slug {slug!r}")
+        role = member_rows.role_of(conn, blog.id, user.id)
+        policy.require(user, policy.Permission.VIEW_DESK, role, slug)
+        header = header_for(conn, blog)
+        pinned = reads.pinned(conn, blog.id)
+        timeline = reads.timeline(
+            conn,
+            blog.id,
+            limit=services.settings.max_page_size,
+            order=Order.NEWEST,
+            exclude_pinned=True,
+        )
+    items = ([pinned] if pinned else []) + timeline.items
+    views = [reader_entry_view(PublicEntry.of(e), blog, header) for e in items]
+    articles = [(v, Markup(entry_article_html(v, blog.language))) for v in views]  # noqa: S704
+    floor = timeline.next_cursor
+    return DeskView(
+        blog=blog,
+        role=role,
+        entries=articles,
+        floor_time=rfc3339(floor.published_at) if floor else "",
+        floor_id=floor.id if floor else 0,
+    )
+
+
+@router.get("/blogs/{slug}", response_class=HTMLResponse)
+async def desk_page(request: Request, slug: str, session: DeskSession) -> HTMLResponse:
+    """The desk of one blog: compose with preview, and the entries, live."""
+    services = services_of(request)
+    user = session.user
+    view = await run_in_threadpool(_load, services, user, slug)
+    blog = view.blog
+    _ = i18n.translator(user.language)
+    writable = policy.can(user, policy.Permission.WRITE_ENTRIES, view.role)
+    return render(
+        "desk.html",
+        language=user.language,
+        title=_("Desk: %(title)s") % {"title": blog.title},
+        session=session,
+        blog=blog,
+        role_note=_(_ROLE_NOTES[view.role]),
+        writable=writable,
+        closed=not blog.is_open,
+        entries=view.entries,
+        links=_links(user, view.role, blog.slug, user.language),
+        live={
+            "events": f"/live/{blog.slug}/events",
+            "version": blog.last_seq,
+            "floor_time": view.floor_time,
+            "floor_id": view.floor_id,
+        },
+        api=f"/api/v1/blogs/{blog.slug}",
+        draft_key=f"liveblog.desk.draft.{blog.slug}",
+        limits={"headline": MAX_HEADLINE, "body": MAX_BODY, "source": MAX_SOURCE},
+    )
+
+
+def _links(user: User, role: BlogRole | None, slug: str, language: str) -> list[tuple[str, str]]:
+    """The blog's other pages that this user may open, as (href, text)."""
+    _ = i18n.translator(language)
+    links = [(f"/live/{slug}", _("Open the live page"))]
+    if policy.can(user, policy.Permission.EDIT_BLOG, role):
+        links.append((f"/admin/blogs/{slug}/settings", _("Settings of this blog")))
+    if policy.can(user, policy.Permission.VIEW_MEMBERS, role):
+        links.append((f"/admin/blogs/{slug}/members", _("Members of this blog")))
+    if policy.can(user, policy.Permission.VIEW_LOG, role):
+        links.append((f"/admin/blogs/{slug}/log", _("Audit log of this blog")))
+    return links
+
+
+__all__ = ["router"]
