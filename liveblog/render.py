@@ -13,6 +13,9 @@ their text), so they render as before.
 
 from __future__ import annotations
 
+import html as html_module
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.parser_inline import ParserInline
@@ -68,6 +71,20 @@ def sanitize(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|td|th)>|<br\s*/?>", re.IGNORECASE)
+
+
+def plain_text(html: str, *, words: int | None = None) -> str:
+    """The text of rendered HTML without tags or entities, whitespace collapsed; its first
+    ``words`` words (with "…" when cut) if given."""
+    spaced = _BLOCK_END.sub(" ", html)  # "<p>a</p><p>b</p>" is "a b", not "ab"
+    text = html_module.unescape(nh3.clean(spaced, tags=set()))
+    parts = text.split()
+    if words is not None and len(parts) > words:
+        return " ".join(parts[:words]) + " …"
+    return " ".join(parts)
 
 
 def headline(title: str, key_event_headline: str | None) -> str:

@@ -257,3 +257,10 @@ def test_headline_with_and_without_a_key_event() -> None:
     )
     assert render.headline("Hochwasser", None) == "Hochwasser"
     assert render.headline("Hochwasser", "") == "Hochwasser"
+
+
+def test_plain_text_drops_tags_and_entities_and_cuts_at_words() -> None:
+    html = render.markdown_to_html("Die **Deiche** &amp; [Dämme](https://example.org) halten noch.")
+    assert render.plain_text(html) == "Die Deiche & Dämme halten noch."
+    assert render.plain_text(html, words=3) == "Die Deiche & …"
+    assert render.plain_text("<p>a</p><p>b</p>") == "a b"

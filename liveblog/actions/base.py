@@ -17,6 +17,7 @@ from liveblog.domain.errors import (
 )
 from liveblog.domain.models import Blog, BlogRole, Event, EventType, User
 from liveblog.domain.policy import Permission
+from liveblog.render import plain_text
 from liveblog.storage import audit
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
@@ -126,8 +127,8 @@ def _audit_detail(payload: dict[str, Any]) -> dict[str, Any]:
     title and status."""
     entry = payload.get("entry")
     if entry is not None:
-        text = entry.get("headline") or " ".join(str(entry.get("body") or "").split()[:12])
-        return {"entry": text[:120]} if text else {}
+        text = entry.get("headline") or plain_text(str(entry.get("body_html") or ""), words=12)
+        return {"entry": text[:160]} if text else {}
     blog = payload.get("blog") or {}
     return {k: blog[k] for k in ("title", "status") if k in blog}
 

@@ -12,9 +12,9 @@ from typing import Any
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveblog import __version__
 from liveblog.actions import Actions, Clock, utc_now
@@ -25,7 +25,7 @@ from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import api, desk, errors, health
 from liveblog.web.head import HeadAsGet
-from liveblog.web.limits import RequestLimits
+from liveblog.web.limits import FormLimits, RequestLimits
 from liveblog.web.live import polling, route
 from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
 from liveblog.web.live.frames import LogFrames
@@ -113,7 +113,7 @@ def create_app(
     app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for))
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
-    app.add_middleware(_FormLimits, max_bytes=settings.max_request_bytes)
+    app.add_middleware(FormLimits, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(route.router)
     app.include_router(reader_router)
@@ -169,55 +169,6 @@ class _LiveblogApp(FastAPI):
         security headers on every response, 500 pages included, and ``HEAD`` as ``GET``."""
         inner = HeadAsGet(super().build_middleware_stack(), except_paths=STREAM_PATH)
         return SecurityHeaders(inner)
-
-
-class _FormLimits:
-    """Desk form posts (``/admin/...``) larger than ``max_bytes`` get 413 before any handler
-    parses them (the API has :class:`RequestLimits`)."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str = "/admin/") -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.prefix = prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not scope["path"].startswith(self.prefix)
-        ):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
-            return
-        size = 0
-
-        async def bounded() -> Message:
-            nonlocal size
-            message = await receive()
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, bounded, send)
-        except _TooLarge:
-            await self._too_large(scope, receive, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        page = (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>413</title>'
-            f"</head><body><main><h1>413</h1><p>The form is larger than the limit of "
-            f"{self.max_bytes} bytes.</p></main></body></html>"
-        )
-        await HTMLResponse(page, status_code=413)(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _live(settings: Settings, db: Database) -> Live:

@@ -1,12 +1,16 @@
-"""ASGI middleware guarding API writes before any handler runs: the request body must be JSON
-(415 otherwise), no larger than ``max_request_bytes`` (413 otherwise) and UTF-8, as RFC 8259
-requires of JSON between systems (400 ``malformed-json`` otherwise, like any other bad JSON:
-Python's decoder would let encoded surrogates through, and guess at UTF-16 and UTF-32)."""
+"""ASGI middleware guarding writes before any handler runs.
+
+API writes (:class:`RequestLimits`): the request body must be JSON (415 otherwise), no larger
+than ``max_request_bytes`` (413 otherwise) and UTF-8, as RFC 8259 requires of JSON between
+systems (400 ``malformed-json`` otherwise, like any other bad JSON: Python's decoder would let
+encoded surrogates through, and guess at UTF-16 and UTF-32). Desk forms (:class:`FormLimits`):
+no larger than ``max_request_bytes`` either (an HTML 413)."""
 
 from __future__ import annotations
 
 import email.message
 
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveblog.web.problems import problem
@@ -95,3 +99,53 @@ class RequestLimits:
             max_bytes=self.max_bytes,
         )
         await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class FormLimits:
+    """Desk form posts (``/admin/...``) larger than ``max_bytes`` get an HTML 413 before any
+    handler parses them, whether they declare their length or arrive chunked (the API has
+    :class:`RequestLimits`)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str = "/admin/") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not scope["path"].startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        size = 0
+
+        async def bounded() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, bounded, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>413</title>'
+            f"</head><body><main><h1>413</h1><p>The form is larger than the limit of "
+            f"{self.max_bytes} bytes.</p></main></body></html>"
+        )
+        await HTMLResponse(page, status_code=413)(scope, receive, send)

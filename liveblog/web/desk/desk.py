@@ -1,8 +1,10 @@
 """``/admin/blogs/{slug}``: a blog's desk, where its editors post, edit, pin and delete live.
 
-The page is rendered here in the user's language; ``static/desk.js`` brings it to life (the
-site's Content-Security-Policy allows no inline script, so its settings and labels are data
-attributes). Entries are shown exactly as readers see them, with the reader's own markup
+The page is rendered here in the user's language; four small scripts bring it to life:
+``static/desk.js`` (shared helpers), ``desk-entries.js`` (the live list), ``desk-edit.js``
+(editing, conflicts, pin, key event, delete) and ``desk-compose.js`` (draft, preview, posting).
+The site's Content-Security-Policy allows no inline script, so settings and labels are data
+attributes. Entries are shown exactly as readers see them, with the reader's own markup
 (:func:`liveblog.web.reader.pages.entry_view` and the ``entry_article`` macro), in the blog's
 language; the script keeps them current from the blog's public event stream
 (``/live/{slug}/events``), whose frames carry the same ``<article>``.
