@@ -15,12 +15,13 @@ from starlette.responses import JSONResponse
 from liveblog.actions import ANY_VERSION, IfMatch
 from liveblog.domain.errors import FieldError, Gone, InvalidInput, NotFound
 from liveblog.domain.models import Entry
-from liveblog.domain.pagination import BadCursor, Cursor, Order
+from liveblog.domain.pagination import Order
 from liveblog.domain.rules import MAX_ID
 from liveblog.domain.serialize import entry_payload
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web.api.blogs import _PROBLEMS
+from liveblog.web.api.paging import cursor_position, page_size
 from liveblog.web.api.schemas import EntryCreate, EntryOut, EntryPage, EntryPatch
 from liveblog.web.auth import CurrentUser
 from liveblog.web.services import ServicesDep
@@ -112,17 +113,8 @@ def list_entries(
     key_events: Annotated[bool, Query(description="Only key events.")] = False,
 ) -> dict[str, Any]:
     """Visible entries, newest or oldest first, by keyset pagination."""
-    size = limit or services.settings.page_size
-    if size > services.settings.max_page_size:
-        raise InvalidInput(
-            [FieldError("limit", f"must be at most {services.settings.max_page_size}")]
-        )
-    after = None
-    if cursor:
-        try:
-            after = Cursor.decode(cursor, services.cursor_key)
-        except BadCursor as exc:
-            raise InvalidInput([FieldError("cursor", str(exc))]) from exc
+    size = page_size(services.settings, limit)
+    after = cursor_position(cursor, services.cursor_key)
     with services.db.read() as conn:
         blog = blog_rows.by_slug(conn, slug)
         if blog is None:

@@ -14,15 +14,16 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from liveblog.domain import policy
-from liveblog.domain.errors import FieldError, InvalidInput, NotFound
+from liveblog.domain.errors import NotFound
 from liveblog.domain.models import AuditRecord, Blog, BlogRole, User
-from liveblog.domain.pagination import BadCursor, Cursor
+from liveblog.domain.pagination import Cursor
 from liveblog.domain.policy import Permission
 from liveblog.domain.serialize import rfc3339
 from liveblog.storage import audit
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import members as member_rows
 from liveblog.web.api.blogs import _PROBLEMS
+from liveblog.web.api.paging import cursor_position, page_size
 from liveblog.web.api.schemas import LogPage
 from liveblog.web.auth import CurrentUser
 from liveblog.web.services import Services, ServicesDep
@@ -44,17 +45,9 @@ def audit_page(
 ) -> AuditPage:
     """A page of the blog's audit log for ``user`` (who must be allowed to read it), older
     than ``cursor``. Blocking: call it in a thread from async code."""
-    size = limit or services.settings.page_size
-    if size > services.settings.max_page_size:
-        raise InvalidInput(
-            [FieldError("limit", f"must be at most {services.settings.max_page_size}")]
-        )
-    before = None
-    if cursor:
-        try:
-            before = Cursor.decode(cursor, services.cursor_key).id
-        except BadCursor as exc:
-            raise InvalidInput([FieldError("cursor", str(exc))]) from exc
+    size = page_size(services.settings, limit)
+    position = cursor_position(cursor, services.cursor_key)
+    before = position.id if position is not None else None
     with services.db.read() as conn:
         blog = blog_rows.by_slug(conn, slug)
         if blog is None:

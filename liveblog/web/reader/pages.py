@@ -18,11 +18,8 @@ do not belong on them, and they load no script.
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Connection
 
 from liveblog import render
@@ -40,9 +37,7 @@ from liveblog.web.reader.models import (
     Header as Header,  # what header_for returns; live frames use it
 )
 from liveblog.web.reader.views import View, valid_slug
-from liveblog.web.static_files import static_url
-
-TEMPLATES = Path(__file__).parent.parent / "templates"
+from liveblog.web.templating import environment
 
 BLOG_MISSING = N_("There is no such live blog.")
 ENTRY_MISSING = N_("There is no such entry in this live blog.")
@@ -53,24 +48,6 @@ _FILTERS = ((False, N_("All entries")), (True, N_("Key events")))
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _SPACE = re.compile(r"\s+")
-
-
-@cache
-def _env(language: str) -> Environment:
-    """The templates in ``language``: one environment per language, so ``_`` is a global that
-    imported macros see too, and compiled templates are cached per language."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.globals["static_url"] = static_url
-    i18n.install(env, language)
-    return env
 
 
 def _context(language: str, title: str, description: str, **more: Any) -> dict[str, Any]:
@@ -161,7 +138,7 @@ def blog_page(
         empty = _("No further entries.")
     newest = view.order is Order.NEWEST
     html = (
-        _env(blog.language)
+        environment(blog.language)
         .get_template("blog.html")
         .render(
             _context(
@@ -221,7 +198,7 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
     header = header_for(conn, blog)
     title = f"{entry.headline} \u2013 {blog.title}" if entry.headline else header.headline
     html = (
-        _env(blog.language)
+        environment(blog.language)
         .get_template("entry.html")
         .render(
             _context(
@@ -257,7 +234,7 @@ def index_page(conn: Connection, settings: Settings) -> str:
         )
     title = _("Live blogs")
     return (
-        _env(language)
+        environment(language)
         .get_template("index.html")
         .render(_context(language, title, title, blogs=items))
     )
@@ -265,7 +242,7 @@ def index_page(conn: Connection, settings: Settings) -> str:
 
 def entry_article_html(view: EntryView, language: str) -> str:
     """One entry's ``<article>``, exactly as the blog page renders it (live updates send it)."""
-    module = _env(language).get_template("_macros.html").module
+    module = environment(language).get_template("_macros.html").module
     return str(module.entry_article(view, 3)).strip()  # type: ignore[attr-defined]
 
 
@@ -276,4 +253,4 @@ def error_page(language: str, status: int, message: str, *, back: str | None = N
     context = _context(
         language, title, title, status=status, heading=title, message=_(message), back=back
     )
-    return _env(language).get_template("error.html").render(context)
+    return environment(language).get_template("error.html").render(context)
