@@ -68,7 +68,11 @@ class EntryActions(ActionsBase):
         if idempotency_key is not None:
             idempotency_key = _idempotency_key(errors, idempotency_key)
         errors.raise_if_any()
-        asked = _request_hash(slug, clean, key_event, pinned, published_at)
+        asked = (
+            _request_hash(slug, clean, key_event, pinned, published_at)
+            if idempotency_key is not None
+            else ""
+        )
         with self.db.write() as conn:
             blog = self._writable_blog(conn, actor, slug)
             if idempotency_key is not None:
