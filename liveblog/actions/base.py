@@ -87,11 +87,24 @@ def string(errors: rules.Collector, field: str, value: Any) -> str:
 
 def authorize(conn: Connection, actor: User, permission: Permission, blog: Blog) -> None:
     """Raise unless ``actor`` may do ``permission`` in ``blog`` (:func:`policy.require`, with
-    the actor's role read in the write's own transaction; not read for those whose global role
+    the actor's role read in the caller's transaction; not read for those whose global role
     allows it anyway)."""
     if policy.can(actor, permission):
         return
     policy.require(actor, permission, member_rows.role_of(conn, blog.id, actor.id), blog.slug)
+
+
+def authorized_blog(conn: Connection, slug: str, actor: User, permission: Permission) -> Blog:
+    """The blog, locked for this write transaction (see :func:`blog_or_404`), once ``actor``
+    may do ``permission`` there; the lock and the actor's role take one statement."""
+    if policy.can(actor, permission):
+        return blog_or_404(conn, slug)
+    found = blog_rows.with_role(conn, slug, actor.id)
+    if found is None:
+        raise NotFound(f"no blog with the slug {slug!r}")
+    blog, role = found
+    policy.require(actor, permission, role, slug)
+    return blog
 
 
 def append_event(

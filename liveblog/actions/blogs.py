@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from liveblog.actions.base import ActionsBase, append_event, authorize, blog_or_404, must, string
+from liveblog.actions.base import ActionsBase, append_event, authorized_blog, must, string
 from liveblog.domain import policy, rules
 from liveblog.domain.errors import (
     Conflict,
@@ -118,8 +118,7 @@ class BlogActions(ActionsBase):
         errors.raise_if_any()
         now = self.clock()
         with self.db.write() as conn:
-            blog = blog_or_404(conn, slug)
-            authorize(conn, actor, Permission.EDIT_BLOG, blog)
+            blog = authorized_blog(conn, slug, actor, Permission.EDIT_BLOG)
             values = {k: v for k, v in values.items() if getattr(blog, k) != v}
             if not values:
                 return blog

@@ -12,8 +12,7 @@ from sqlalchemy import Connection
 from liveblog.actions.base import (
     ActionsBase,
     append_event,
-    authorize,
-    blog_or_404,
+    authorized_blog,
     ensure_open,
     must,
     string,
@@ -181,8 +180,7 @@ class EntryActions(ActionsBase):
     @staticmethod
     def _writable_blog(conn: Connection, actor: User, slug: str) -> Blog:
         """The blog, locked, once the actor may write its entries and it is open."""
-        blog = blog_or_404(conn, slug)
-        authorize(conn, actor, Permission.WRITE_ENTRIES, blog)
+        blog = authorized_blog(conn, slug, actor, Permission.WRITE_ENTRIES)
         ensure_open(blog)
         return blog
 

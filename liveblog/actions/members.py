@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from liveblog.actions.base import ActionsBase, authorize, blog_or_404
+from liveblog.actions.base import ActionsBase, authorize, authorized_blog, blog_or_404
 from liveblog.actions.users import user_by_email
 from liveblog.domain import rules
 from liveblog.domain.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -48,9 +48,10 @@ class MemberActions(ActionsBase):
         errors.raise_if_any()
         assert new_role is not None
         with self.db.write() as conn:
-            blog = blog_or_404(conn, slug)
-            if actor is not None:
-                authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            if actor is None:  # the operator
+                blog = blog_or_404(conn, slug)
+            else:
+                blog = authorized_blog(conn, slug, actor, Permission.MANAGE_MEMBERS)
             try:
                 user = user_by_email(conn, clean_email)
             except NotFound as exc:
@@ -65,15 +66,13 @@ class MemberActions(ActionsBase):
         errors.raise_if_any()
         assert new_role is not None
         with self.db.write() as conn:
-            blog = blog_or_404(conn, slug)
-            authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            blog = authorized_blog(conn, slug, actor, Permission.MANAGE_MEMBERS)
             user = _member(conn, blog, user_id)
             return self._set_role(conn, actor, blog, user, new_role, "member.changed")
 
     def remove_member(self, actor: User, slug: str, user_id: int) -> None:
         with self.db.write() as conn:
-            blog = blog_or_404(conn, slug)
-            authorize(conn, actor, Permission.MANAGE_MEMBERS, blog)
+            blog = authorized_blog(conn, slug, actor, Permission.MANAGE_MEMBERS)
             user = _member(conn, blog, user_id)
             if member_rows.role_of(conn, blog.id, user.id) is BlogRole.OWNER:
                 _keep_an_owner(conn, blog)

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
-from liveblog.domain.models import Blog, BlogStatus
-from liveblog.storage.tables import blogs
+from liveblog.domain.models import Blog, BlogRole, BlogStatus
+from liveblog.storage.tables import blogs, memberships
 
 
 def blog_from_row(row: RowMapping) -> Blog:
@@ -38,6 +38,23 @@ def by_slug(conn: Connection, slug: str, *, lock: bool = False) -> Blog | None:
         query = query.with_for_update(key_share=True)
     row = conn.execute(query).mappings().first()
     return blog_from_row(row) if row else None
+
+
+def with_role(conn: Connection, slug: str, user_id: int) -> tuple[Blog, BlogRole | None] | None:
+    """The blog, locked as :func:`by_slug` with ``lock=True`` does, and ``user_id``'s role in
+    it, in one statement (one round trip on the write path)."""
+    mine = (memberships.c.blog_id == blogs.c.id) & (memberships.c.user_id == user_id)
+    query = (
+        select(blogs, memberships.c.role.label("member_role"))
+        .outerjoin(memberships, mine)
+        .where(blogs.c.slug == slug)
+        .with_for_update(key_share=True, of=blogs)
+    )
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    role = row["member_role"]
+    return blog_from_row(row), BlogRole(role) if role is not None else None
 
 
 def by_id(conn: Connection, blog_id: int) -> Blog | None:
