@@ -13,15 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from liveblog.domain import policy
-from liveblog.domain.errors import NotFound
 from liveblog.domain.models import AuditRecord, Blog, BlogRole, User
 from liveblog.domain.pagination import Cursor
 from liveblog.domain.policy import Permission
 from liveblog.domain.serialize import rfc3339
 from liveblog.storage import audit
-from liveblog.storage import blogs as blog_rows
-from liveblog.storage import members as member_rows
+from liveblog.web.access import blog_for
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.api.paging import cursor_position, page_size
 from liveblog.web.api.schemas import LogPage
@@ -49,11 +46,7 @@ def audit_page(
     position = cursor_position(cursor, services.cursor_key)
     before = position.id if position is not None else None
     with services.db.read() as conn:
-        blog = blog_rows.by_slug(conn, slug)
-        if blog is None:
-            raise NotFound(f"no blog with the slug {slug!r}")
-        role = member_rows.role_of(conn, blog.id, user.id)
-        policy.require(user, Permission.VIEW_LOG, role, slug)
+        blog, role = blog_for(conn, user, slug, Permission.VIEW_LOG)
         records = audit.newest_first(conn, blog.id, limit=size + 1, before_id=before)
     more = len(records) > size
     records = records[:size]

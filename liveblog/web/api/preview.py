@@ -17,12 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from liveblog.domain import policy
-from liveblog.domain.errors import NotFound
 from liveblog.domain.models import User
 from liveblog.domain.rules import MAX_BODY
 from liveblog.render import markdown_to_html
-from liveblog.storage import blogs as blog_rows
-from liveblog.storage import members as member_rows
+from liveblog.web.access import blog_for
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.auth import CurrentUser
 from liveblog.web.services import Services, ServicesDep
@@ -41,11 +39,7 @@ class PreviewOut(BaseModel):
 
 def _check_access(services: Services, user: User, slug: str) -> None:
     with services.db.read() as conn:
-        blog = blog_rows.by_slug(conn, slug)
-        if blog is None:
-            raise NotFound(f"no blog with the slug {slug!r}")
-        role = member_rows.role_of(conn, blog.id, user.id)
-    policy.require(user, policy.Permission.VIEW_DESK, role, slug)
+        blog_for(conn, user, slug, policy.Permission.VIEW_DESK)
 
 
 @router.post("/blogs/{slug}/preview", response_model=PreviewOut, responses=_PROBLEMS)

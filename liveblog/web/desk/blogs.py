@@ -22,14 +22,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from liveblog.domain import policy
-from liveblog.domain.errors import Conflict, InvalidInput, NotFound
+from liveblog.domain.errors import Conflict, InvalidInput
 from liveblog.domain.models import AuditRecord, Blog, BlogRole, User
 from liveblog.domain.policy import Permission
 from liveblog.domain.rules import LANGUAGES, MAX_ID
 from liveblog.domain.serialize import rfc3339
-from liveblog.storage import blogs as blog_rows
 from liveblog.storage import members as member_rows
 from liveblog.web import dates, i18n
+from liveblog.web.access import blog_for
 from liveblog.web.api.log import audit_page
 from liveblog.web.auth import Session
 from liveblog.web.desk.access import DeskSession, checked_form
@@ -93,12 +93,7 @@ class Place:
 def _place(services: Services, user: User, slug: str, permission: Permission) -> Place:
     """The blog, once ``user`` may do ``permission`` there (else 404 or 403)."""
     with services.db.read() as conn:
-        blog = blog_rows.by_slug(conn, slug)
-        role = member_rows.role_of(conn, blog.id, user.id) if blog is not None else None
-    if blog is None:
-        raise NotFound(f"no blog with the slug {slug!r}")
-    policy.require(user, permission, role, slug)
-    return Place(blog, role)
+        return Place(*blog_for(conn, user, slug, permission))
 
 
 def _language(session: Session) -> str:

@@ -35,10 +35,9 @@ from liveblog.domain.pagination import Order
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.rules import MAX_BODY, MAX_HEADLINE, MAX_SOURCE
 from liveblog.domain.serialize import rfc3339
-from liveblog.storage import blogs as blog_rows
-from liveblog.storage import members as member_rows
 from liveblog.storage import reads
 from liveblog.web import i18n
+from liveblog.web.access import blog_for
 from liveblog.web.desk.access import DeskSession
 from liveblog.web.desk.pages import render
 from liveblog.web.i18n import N_
@@ -74,11 +73,9 @@ def _load(services: Services, user: User, slug: str) -> DeskView:
     with services.db.read() as conn:
         # The blog row (its version) first: the entries are then at least as new as the
         # version the event stream resumes from, so no event between render and connect is lost.
-        blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
-        if blog is None:
+        if not valid_slug(slug):
             raise NotFound(f"no blog with the slug {slug!r}")
-        role = member_rows.role_of(conn, blog.id, user.id)
-        policy.require(user, policy.Permission.VIEW_DESK, role, slug)
+        blog, role = blog_for(conn, user, slug, policy.Permission.VIEW_DESK)
         header = header_for(conn, blog)
         pinned = reads.pinned(conn, blog.id)
         timeline = reads.timeline(
