@@ -101,11 +101,6 @@ class SessionActions(UserActions):
         with self.db.write() as conn:
             session_rows.delete_session(conn, token_hash(session_id))
 
-    def prune_sessions(self, lifetimes: Lifetimes) -> int:
-        now = self.clock()
-        with self.db.write() as conn:
-            return session_rows.delete_expired(conn, now - lifetimes.absolute, now - lifetimes.idle)
-
     def _dummy(self) -> str:
         """A hash to verify against when the e-mail is unknown, so that takes as long."""
         if SessionActions._dummy_hash is None:

@@ -90,13 +90,3 @@ def keep_newest(conn: Connection, user_id: int, count: int) -> int:
             )
         ).rowcount
     )
-
-
-def delete_expired(conn: Connection, created_before: datetime, seen_before: datetime) -> int:
-    return int(
-        conn.execute(
-            delete(sessions).where(
-                (sessions.c.created_at < created_before) | (sessions.c.seen_at < seen_before)
-            )
-        ).rowcount
-    )

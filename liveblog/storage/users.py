@@ -45,12 +45,6 @@ def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> User:
     return user_from_row(row)
 
 
-def all_users(conn: Connection) -> list[User]:
-    return [
-        user_from_row(r) for r in conn.execute(select(users).order_by(users.c.email)).mappings()
-    ]
-
-
 def by_email(conn: Connection, email: str) -> User | None:
     row = conn.execute(select(users).where(users.c.email == email)).mappings().first()
     return user_from_row(row) if row else None
