@@ -25,10 +25,11 @@ WORKLOADS = {
     "long": ("bench.long", "render and entries API time of blogs of 100 to 50,000 entries"),
     "fanout": ("bench.fanout", "N SSE readers, M events: latency, CPU, memory vs nchan"),
     "publish": ("bench.publish", "POST-to-delivery latency, one reader, SQLite and PostgreSQL"),
+    "workers": ("bench.workers", "readers held at the same median: serve --workers 2 vs 1"),
 }
 # Workloads with options of their own: the module also has add_arguments(parser) and
 # configure(args). Only these modules are imported to build the parser.
-WORKLOAD_OPTIONS = ("fanout", "publish")
+WORKLOAD_OPTIONS = ("fanout", "publish", "workers")
 
 
 def _workload(name: str) -> Callable[[Options], Report]:

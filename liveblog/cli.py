@@ -64,6 +64,20 @@ def _port(text: str) -> int:
     return port
 
 
+def _workers(text: str) -> int:
+    if text == "auto":
+        from liveblog.web.workers import available_cores
+
+        return available_cores()
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 0 < count <= 256:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a number from 1 to 256, not {text!r}")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="liveblog",
@@ -159,6 +173,14 @@ def _listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (LIVEBLOG_HOST, default 127.0.0.1)")
     parser.add_argument(
         "--port", type=_port, help="port to listen on (LIVEBLOG_PORT, default 8000)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port (default 1; 'auto': one per core); with "
+        "LIVEBLOG_BROKER_URL memory:// they tell each other of changes through a local relay",
     )
 
 
@@ -298,23 +320,71 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from liveblog.web.server import LiveServer, uvicorn_config
 
     # Listen first: a taken port is reported before anything is written.
-    with _listening(settings.host, settings.port) as listener, _database(settings) as db:
-        upgrade(db)
-        base_url = absolute_url(settings, None, "")
-        if args.demo:
-            actions = Actions(db)
-            seeded = seed(actions)
-            _, token = actions.create_token(seeded.admin.email)
-            password = fresh_password(actions, seeded.admin)
-            print(banner(base_url, seeded, token, password), flush=True)
+    with _listening(settings.host, settings.port) as listener:
+        listeners = _worker_listeners(listener, args.workers, settings)
+        with _database(settings) as db:
+            upgrade(db)
+            base_url = absolute_url(settings, None, "")
+            if args.demo:
+                actions = Actions(db)
+                seeded = seed(actions)
+                _, token = actions.create_token(seeded.admin.email)
+                password = fresh_password(actions, seeded.admin)
+                print(banner(base_url, seeded, token, password), flush=True)
+            if listeners is None:
+                try:
+                    app = create_app(settings, db=db, migrate=False)
+                except ValueError as exc:  # a setting the app cannot use, e.g. the broker URL
+                    raise CommandFailed(str(exc)) from exc
+                config = uvicorn_config(app, log_level="info", access_log=settings.access_log)
+                print(f"liveblog: serving {base_url} (Ctrl+C stops)", flush=True)
+                LiveServer(config).run(sockets=[listener])
+                return 0
+        return _supervise(listeners, args.workers, settings, base_url)
+
+
+def _worker_listeners(listener: socket.socket, count: int, settings: Settings) -> Any:
+    """For ``--workers N`` (N > 1), the workers' sockets (:class:`liveblog.web.workers.Listeners`);
+    ``None`` for one process."""
+    if count == 1:
+        return None
+    from liveblog.pubsub import broker_from_url
+    from liveblog.web.workers import Listeners
+
+    if not settings.broker_url.lower().startswith("memory:"):
         try:
-            app = create_app(settings, db=db, migrate=False)
-        except ValueError as exc:  # a setting the app cannot use, e.g. LIVEBLOG_BROKER_URL
+            broker_from_url(settings.broker_url)
+        except ValueError as exc:
             raise CommandFailed(str(exc)) from exc
-        config = uvicorn_config(app, log_level="info", access_log=settings.access_log)
-        print(f"liveblog: serving {base_url} (Ctrl+C stops)", flush=True)
-        LiveServer(config).run(sockets=[listener])
-    return 0
+    try:
+        return Listeners(listener, count)
+    except OSError as exc:
+        where = f"{settings.host}:{settings.port}"
+        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise CommandFailed(f"cannot listen on {where}: {reason}") from exc
+
+
+def _supervise(listeners: Any, count: int, settings: Settings, base_url: str) -> int:
+    from liveblog.web.workers import WorkersFailed, supervise
+
+    env = {
+        **os.environ,
+        "LIVEBLOG_HOST": settings.host,
+        "LIVEBLOG_PORT": str(settings.port),
+        "LIVEBLOG_BROKER_URL": settings.broker_url,
+    }
+
+    def serving(pids: list[int]) -> None:
+        listed = ", ".join(map(str, pids))
+        print(
+            f"liveblog: serving {base_url} with {count} workers (pids {listed}; Ctrl+C stops)",
+            flush=True,
+        )
+
+    try:
+        return supervise(listeners, count, env, serving)
+    except WorkersFailed as exc:
+        raise CommandFailed(str(exc)) from exc
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The Broker protocol: how one process tells the others that a blog has new events.
 
-Backends: ``memory://`` (one process), ``redis://`` (Redis pub/sub) and ``postgresql://``
+Backends: ``memory://`` (one process), ``local://`` (the workers of ``serve --workers N`` on one
+machine, through the supervisor's relay), ``redis://`` (Redis pub/sub) and ``postgresql://``
 (LISTEN/NOTIFY). Each delivers wake-ups to the handler given to :meth:`Broker.start`, and calls
 ``on_reconnect`` after it lost and regained its connection, because messages may have been
 missed meanwhile; the hub then catches up from the event log.

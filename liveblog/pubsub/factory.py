@@ -2,7 +2,8 @@
 
 Apart from the protocol (:mod:`liveblog.pubsub.broker`) so that the backends, which implement
 it, and this factory, which imports them, form no cycle. The backends are imported on demand:
-a process that uses ``memory://`` never loads the Redis or PostgreSQL client.
+a process that uses ``memory://`` never loads the Redis or PostgreSQL client. ``local://`` is the
+relay that ``liveblog serve --workers N`` runs between its workers (:mod:`liveblog.pubsub.local`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def broker_from_url(url: str) -> Broker:
         from liveblog.pubsub.postgres import PostgresBroker
 
         return PostgresBroker(url)
+    if scheme == "local":
+        from liveblog.pubsub.local import LocalBroker
+
+        return LocalBroker(url)
     raise ValueError(
-        f"unsupported broker URL {url!r}: use memory://, redis://host:port/db or postgresql://..."
+        f"unsupported broker URL {url!r}: use memory://, redis://host:port/db, postgresql://... "
+        "or local:///path/to/socket"
     )
