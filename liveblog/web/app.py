@@ -24,6 +24,7 @@ from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import api, desk, errors, health
+from liveblog.web.api.cached_reads import CachedEntryReads
 from liveblog.web.head import HeadAsGet
 from liveblog.web.limits import FormLimits, RequestLimits
 from liveblog.web.live import polling, route
@@ -111,6 +112,7 @@ def create_app(
     services = app.state.services
     reader_key = partial(key_for, cursor_key=lambda: services.cursor_key)
     app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for))
+    app.entry_reads = CachedEntryReads(services)
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(FormLimits, max_bytes=settings.max_request_bytes)
@@ -155,14 +157,19 @@ def _api_docs() -> _Docs:
 
 class _LiveblogApp(FastAPI):
     fast_path: ReaderFastPath
+    entry_reads: CachedEntryReads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Fresh cached reader pages are answered in front of everything else (FastAPI's own
-        per-request work, error handling and middleware included; see
-        :class:`ReaderFastPath`): a cache hit cannot fail, and every layer skipped is
-        time per request on the busiest path."""
-        if not await self.fast_path.answer(scope, receive, send):
-            await super().__call__(scope, receive, send)
+        """Fresh cached reader pages, and cached API entry reads once the blog's version is
+        checked (:class:`CachedEntryReads`), are answered in front of everything else
+        (FastAPI's own per-request work, error handling and middleware included; see
+        :class:`ReaderFastPath`): a cache hit cannot fail, and every layer skipped is time per
+        request on the busiest paths."""
+        if await self.fast_path.answer(scope, receive, send):
+            return
+        if await self.entry_reads.answer(scope, receive, send):
+            return
+        await super().__call__(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         """Starlette's stack (error handling, middleware, router) inside two layers of ours:

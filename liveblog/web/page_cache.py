@@ -24,6 +24,12 @@ Serving a page:
   page is kept with the count from before its render (or check) began, so a render that a commit
   overtook is never fresh afterwards.
 
+API reads (:mod:`liveblog.web.api.cached_reads`) use the cache without the time window: each
+request asks for the blog's version (:class:`~liveblog.web.version_checks.VersionChecks`, one
+cheap query shared by the requests that arrived before it began), then :meth:`PageCache.at`
+serves the page if it shows that version or a newer one, else renders it (:meth:`get_at`). A
+client that wrote and then reads sees its write, whichever process wrote.
+
 Concurrent misses of one key are rendered once ("single flight"): the others wait for that
 render, unless a local commit happened after it began, in which case they render themselves.
 The cache is an LRU bounded by ``page_cache_size`` pages and ``page_cache_bytes`` bytes (a page
@@ -51,6 +57,7 @@ from liveblog.storage.database import Database
 from liveblog.web.reader.models import Rendered
 from liveblog.web.security_headers import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
 from liveblog.web.security_headers import PAGE_HEADERS
+from liveblog.web.version_checks import VersionChecks
 
 Key = tuple[str, str]
 """``(slug, view)``: the blog's slug (or :data:`SITE`) first, then any string naming the page."""
@@ -115,6 +122,34 @@ class CachedPage:
         ]
         return cls(200, body, etag, rendered.version, _raw(headers), _raw(validators))
 
+    @classmethod
+    def json(
+        cls,
+        status: int,
+        body: bytes,
+        version: int | None,
+        *,
+        etag: str | None = None,
+        cache_control: str | None = None,
+    ) -> CachedPage:
+        """An API answer as the routes' ``JSONResponse`` would send it (the security headers
+        included). ``etag``: the entity tag, by default a hash of the body (200 only);
+        ``cache_control``: sent on 200 and 304 when given. Other statuses keep their body for
+        the route to turn into its problem, and are never sent from here."""
+        if status != 200:
+            return cls(status, body, None, version, (), ())
+        tag = etag or '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        validators = [("ETag", tag)]
+        if cache_control is not None:
+            validators.append(("Cache-Control", cache_control))
+        headers = [
+            ("Content-Length", str(len(body))),
+            ("Content-Type", "application/json"),
+            *validators,
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        return cls(200, body, tag, version, _raw(headers), _raw(validators))
+
     def matches(self, if_none_match: str | None) -> bool:
         """``If-None-Match`` names this page (weak comparison, as RFC 9110 asks for GET)."""
         if self.etag is None or not if_none_match:
@@ -171,6 +206,8 @@ class PageCache:
         # Per slug the highest committed version; under SITE the number of local commits.
         self._floors: dict[str, int] = {}
         self._flights: dict[Key, _Flight] = {}
+        self.versions = VersionChecks(db)
+        """Blogs' versions read from the database, shared by concurrent API reads."""
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -240,6 +277,61 @@ class PageCache:
                 if self._flights.get(key) is flight:
                     del self._flights[key]
             flight.done.set()
+
+    # -- reading at a known version (API reads) ---------------------------------------------------
+
+    def at(self, key: Key, version: int) -> CachedPage | None:
+        """The kept page of ``key`` if it shows blog version ``version`` or a newer one (the
+        caller read ``version`` from the database after its request arrived); never does I/O."""
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None or (slot.page.version or 0) < version:
+                return None
+            self._slots.move_to_end(key)
+            return slot.page
+
+    def get_at(
+        self, key: Key, version: int, render: Callable[[Connection], CachedPage]
+    ) -> CachedPage:
+        """:meth:`at`, or the page rendered anew (in a read snapshot that began after
+        ``version`` was read, so it shows that version or a newer one) and kept.
+
+        Blocking: call it from a worker thread. Concurrent misses wait for a render that began
+        at ``version`` or later instead of rendering themselves."""
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is not None and (slot.page.version or 0) >= version:
+                self._slots.move_to_end(key)
+                return slot.page
+            floor = self._floors.get(key[0], 0)
+            flight = self._flights.get(key)
+            leader = flight is None or flight.floor < version
+            if leader:
+                flight = _Flight(version)
+                self._flights[key] = flight
+        assert flight is not None
+        if not leader:
+            flight.done.wait()
+            if flight.page is not None:
+                return flight.page
+            return self._render_at(key, render, floor)  # the leader failed: try on our own
+        try:
+            flight.page = self._render_at(key, render, floor)
+            return flight.page
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+            flight.done.set()
+
+    def _render_at(
+        self, key: Key, render: Callable[[Connection], CachedPage], floor: int
+    ) -> CachedPage:
+        started = self._monotonic()
+        with self.db.read() as conn:
+            page = render(conn)
+        self._store(key, page, started, floor)
+        return page
 
     # -- internals: _fresh runs under the lock, the others take it themselves --------------------
 

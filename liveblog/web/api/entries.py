@@ -13,13 +13,12 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from starlette.responses import JSONResponse
 
 from liveblog.actions import ANY_VERSION, IfMatch
-from liveblog.domain.errors import FieldError, Gone, InvalidInput, NotFound
+from liveblog.domain.errors import FieldError, InvalidInput
 from liveblog.domain.models import Entry
 from liveblog.domain.pagination import Order
 from liveblog.domain.rules import MAX_ID
 from liveblog.domain.serialize import entry_payload
-from liveblog.storage import blogs as blog_rows
-from liveblog.storage import reads
+from liveblog.web.api import cached_reads
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.api.paging import cursor_position, page_size
 from liveblog.web.api.schemas import EntryCreate, EntryOut, EntryPage, EntryPatch
@@ -103,29 +102,35 @@ def create_entry(
     return response
 
 
-@router.get("/blogs/{slug}/entries", response_model=EntryPage, responses=_PROBLEMS)
-def list_entries(
+IfNoneMatchHeader = Annotated[
+    str | None,
+    Header(description="An `ETag` this endpoint gave: 304 while the answer is the same."),
+]
+
+
+@router.get(
+    "/blogs/{slug}/entries",
+    response_model=EntryPage,
+    responses={**_PROBLEMS, 304: {"description": "Not modified"}},
+)
+async def list_entries(
     slug: str,
     services: ServicesDep,
     limit: Annotated[int | None, Query(ge=1, description="Entries per page.")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     order: Order = Order.NEWEST,
     key_events: Annotated[bool, Query(description="Only key events.")] = False,
-) -> dict[str, Any]:
-    """Visible entries, newest or oldest first, by keyset pagination."""
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """Visible entries, newest or oldest first, by keyset pagination.
+
+    Answers carry an ETag; they always show every write acknowledged before the request."""
     size = page_size(services.settings, limit)
     after = cursor_position(cursor, services.cursor_key)
-    with services.db.read() as conn:
-        blog = blog_rows.by_slug(conn, slug)
-        if blog is None:
-            raise NotFound(f"no blog with the slug {slug!r}")
-        page = reads.timeline(
-            conn, blog.id, limit=size, order=order, after=after, key_events_only=key_events
-        )
-    return {
-        "items": [entry_payload(e) for e in page.items],
-        "next_cursor": page.next_cursor.encode(services.cursor_key) if page.next_cursor else None,
-    }
+    page = await cached_reads.list_page(
+        services, slug, order=order, key_events=key_events, size=size, after=after
+    )
+    return page.response(if_none_match)
 
 
 @router.get(
@@ -133,23 +138,15 @@ def list_entries(
     response_model=EntryOut,
     responses={**_VERSIONED, 304: {"description": "Not modified"}},
 )
-def get_entry(
+async def get_entry(
     slug: str,
     entry_id: EntryId,
     services: ServicesDep,
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     """One entry with its version as ``ETag``; send that tag as ``If-Match`` to change it."""
-    with services.db.read() as conn:
-        blog = blog_rows.by_slug(conn, slug)
-        entry = reads.entry(conn, blog.id, entry_id) if blog else None
-    if entry is None:
-        raise NotFound(f"no entry {entry_id} in the blog {slug!r}")
-    if entry.deleted:
-        raise Gone(f"entry {entry_id} was deleted")
-    if if_none_match and etag(entry) in [t.strip() for t in if_none_match.split(",")]:
-        return Response(status_code=304, headers={"ETag": etag(entry)})
-    return _entry_response(entry)
+    page = await cached_reads.entry_page(services, slug, entry_id)
+    return page.response(if_none_match)
 
 
 @router.patch("/blogs/{slug}/entries/{entry_id}", response_model=EntryOut, responses=_VERSIONED)
