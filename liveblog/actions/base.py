@@ -3,8 +3,9 @@ that open a write (the blog, locked; the actor's role)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -27,16 +28,21 @@ from liveblog.storage.database import Database
 _T = TypeVar("_T")
 Clock = Callable[[], datetime]
 CommitListener = Callable[["Committed"], None]
+Prepare = Callable[[Connection, Blog, tuple[Event, ...]], object]
+"""Work for a commit listener inside the write transaction (see :meth:`ActionsBase.on_commit`)."""
+log = logging.getLogger("liveblog.actions")
 
 
 @dataclass(frozen=True)
 class Committed:
-    """What listeners hear after a commit: the blog and its newest event number."""
+    """What listeners hear after a commit: the blog and its newest event number, and what the
+    listener's ``prepare`` made of the events inside the transaction (``None`` if nothing)."""
 
     blog_id: int
     slug: str
     seq: int
     events: tuple[Event, ...]
+    prepared: object = None
 
 
 def utc_now() -> datetime:
@@ -49,11 +55,18 @@ class ActionsBase:
     def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
-        self._listeners: list[CommitListener] = []
+        self._listeners: list[tuple[CommitListener, Prepare | None]] = []
         self._access_listeners: list[Callable[[], None]] = []
 
-    def on_commit(self, listener: CommitListener) -> None:
-        self._listeners.append(listener)
+    def on_commit(self, listener: CommitListener, *, prepare: Prepare | None = None) -> None:
+        """``listener`` hears every commit that wrote events. ``prepare``, if given, runs in
+        the write transaction of entry writes, after their last row, with its connection, the
+        blog as the transaction leaves it and the events: it may read (it sees the rows just
+        written) but must not write, and must be quick (on PostgreSQL the blog's row stays
+        locked meanwhile). What it returns reaches ``listener`` as ``Committed.prepared``; if
+        it raises, the error is logged, the write commits all the same and ``prepared`` is
+        ``None``."""
+        self._listeners.append((listener, prepare))
 
     def on_access_revoked(self, listener: Callable[[], None]) -> None:
         """``listener`` runs after every commit that took rights away (a token revoked, a user
@@ -65,12 +78,34 @@ class ActionsBase:
         for listener in self._access_listeners:
             listener()
 
-    def _notify(self, blog: Blog, written: list[Event]) -> None:
+    def _prepare(
+        self, conn: Connection, blog: Blog, written: list[Event], now: datetime
+    ) -> list[object] | None:
+        """Inside the write transaction: each listener's ``prepare`` (see :meth:`on_commit`),
+        with the blog as this transaction leaves it (its ``last_seq`` the newest event's)."""
+        if not written or not any(prepare for _, prepare in self._listeners):
+            return None
+        after = replace(blog, last_seq=written[-1].seq, updated_at=now)
+        events = tuple(written)
+        prepared: list[object] = []
+        for _, prepare in self._listeners:
+            result = None
+            if prepare is not None:
+                try:
+                    result = prepare(conn, after, events)
+                except Exception:
+                    log.exception("preparing blog %s's events for a listener failed", blog.id)
+            prepared.append(result)
+        return prepared
+
+    def _notify(
+        self, blog: Blog, written: list[Event], prepared: list[object] | None = None
+    ) -> None:
         if not written:
             return
         note = Committed(blog.id, blog.slug, written[-1].seq, tuple(written))
-        for listener in self._listeners:
-            listener(note)
+        for n, (listener, _) in enumerate(self._listeners):
+            listener(note if prepared is None else replace(note, prepared=prepared[n]))
 
 
 def must(value: _T | None) -> _T:
@@ -120,20 +155,19 @@ def append_event(
     """Store an event (numbered here unless the caller took ``seq``) and its audit record."""
     actor_id = actor.id if actor is not None else None
     if seq is None:
-        event = event_log.append(conn, blog_id, type_, payload, now, actor_id=actor_id)
-    else:
-        event = event_log.record(conn, blog_id, seq, type_, payload, now, actor_id=actor_id)
+        seq = blog_rows.next_seq(conn, blog_id, now)
     entry = payload.get("entry")
-    audit.record(
-        conn,
+    record = audit.row(
         blog_id,
         type_.value,
         actor_id,
         now,
         entry_id=entry["id"] if entry is not None else None,
-        detail={"seq": event.seq, **_audit_detail(payload)},
+        detail={"seq": seq, **_audit_detail(payload)},
     )
-    return event
+    return event_log.record(
+        conn, blog_id, seq, type_, payload, now, actor_id=actor_id, audit=record
+    )
 
 
 def _audit_detail(payload: dict[str, Any]) -> dict[str, Any]:

@@ -103,7 +103,8 @@ class EntryActions(ActionsBase):
                 cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
                 idempotency.forget_before(conn, actor.id, cutoff)
                 idempotency.store(conn, actor.id, idempotency_key, asked, entry.id, now)
-        self._notify(blog, written)
+            prepared = self._prepare(conn, blog, written, now)
+        self._notify(blog, written, prepared)
         return entry
 
     def update_entry(
@@ -153,7 +154,8 @@ class EntryActions(ActionsBase):
             else:
                 type_ = EventType.ENTRY_UPDATED
             written.append(self._entry_event(conn, blog.id, type_, entry, now, actor))
-        self._notify(blog, written)
+            prepared = self._prepare(conn, blog, written, now)
+        self._notify(blog, written, prepared)
         return entry
 
     def delete_entry(self, actor: User, slug: str, entry_id: int, *, if_match: IfMatch) -> Entry:
@@ -174,7 +176,8 @@ class EntryActions(ActionsBase):
                 },
             )
             event = self._entry_event(conn, blog.id, EventType.ENTRY_DELETED, entry, now, actor)
-        self._notify(blog, [event])
+            prepared = self._prepare(conn, blog, [event], now)
+        self._notify(blog, [event], prepared)
         return entry
 
     @staticmethod

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.sql.dml import Insert
 
 from liveblog.domain.models import AuditRecord
 from liveblog.storage.tables import audit_log, users
+
+
+@cache
+def _insert() -> Insert:
+    """The record insert, built once (its columns come with the parameters)."""
+    return insert(audit_log)
+
+
+def row(
+    blog_id: int,
+    action: str,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    entry_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A record's column values, for :func:`record` or ``events.record(..., audit=...)``."""
+    return {
+        "blog_id": blog_id,
+        "action": action,
+        "actor_id": actor_id,
+        "entry_id": entry_id,
+        "detail": detail or {},
+        "created_at": now,
+    }
 
 
 def record(
@@ -21,16 +49,12 @@ def record(
     entry_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    conn.execute(
-        insert(audit_log).values(
-            blog_id=blog_id,
-            action=action,
-            actor_id=actor_id,
-            entry_id=entry_id,
-            detail=detail or {},
-            created_at=now,
-        )
-    )
+    insert_row(conn, row(blog_id, action, actor_id, now, entry_id=entry_id, detail=detail))
+
+
+def insert_row(conn: Connection, values: dict[str, Any]) -> None:
+    """Store a record made by :func:`row`."""
+    conn.execute(_insert(), values)
 
 
 def newest_first(

@@ -3,9 +3,11 @@ included. What readers may see, and the queries that show it, are :mod:`liveblog
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy.sql.dml import ReturningInsert
 
 from liveblog.domain.models import Entry
 from liveblog.storage.tables import entries
@@ -39,8 +41,14 @@ def get(conn: Connection, blog_id: int, entry_id: int) -> Entry | None:
     return entry_from_row(row) if row else None
 
 
+@cache
+def _insert() -> ReturningInsert[Any]:
+    """The entry insert, built once (its columns come with the values)."""
+    return insert(entries).returning(entries)
+
+
 def insert_entry(conn: Connection, values: dict[str, Any]) -> Entry:
-    row = conn.execute(insert(entries).values(**values).returning(entries)).mappings().one()
+    row = conn.execute(_insert(), values).mappings().one()
     return entry_from_row(row)
 
 

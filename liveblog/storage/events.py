@@ -9,13 +9,16 @@ same state, and no replay or poll shows text that was changed or deleted.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.sql.dml import Insert
 
 from liveblog.domain.models import Event, EventType
+from liveblog.storage import audit as audit_rows
 from liveblog.storage import blogs as blog_rows
-from liveblog.storage.tables import events
+from liveblog.storage.tables import audit_log, events
 
 
 def append(
@@ -32,6 +35,29 @@ def append(
     return record(conn, blog_id, seq, type_, payload, now, actor_id=actor_id)
 
 
+@cache
+def _insert() -> Insert:
+    """The event insert, built once (its columns come with the parameters)."""
+    return insert(events)
+
+
+_EVENT_COLUMNS = ("blog_id", "seq", "type", "payload", "created_at", "entry_id", "actor_id")
+_AUDIT_COLUMNS = ("blog_id", "action", "actor_id", "entry_id", "detail", "created_at")
+
+
+@cache
+def _insert_with_audit() -> Insert:
+    """PostgreSQL: the event and its audit record in one statement (one round trip fewer per
+    change), the event's insert as a data-modifying CTE."""
+    event = (
+        insert(events)
+        .values({c: bindparam(f"e_{c}", type_=events.c[c].type) for c in _EVENT_COLUMNS})
+        .cte("new_event")
+    )
+    values = {c: bindparam(f"a_{c}", type_=audit_log.c[c].type) for c in _AUDIT_COLUMNS}
+    return insert(audit_log).values(values).add_cte(event)
+
+
 def record(
     conn: Connection,
     blog_id: int,
@@ -41,21 +67,29 @@ def record(
     now: datetime,
     *,
     actor_id: int | None = None,
+    audit: dict[str, Any] | None = None,
 ) -> Event:
     """Store an event whose number the caller took with :func:`blogs.next_seq`; ``actor_id``
-    is the user who made the change."""
+    is the user who made the change; ``audit``, a record made by ``storage.audit.row``, is
+    stored with it (on PostgreSQL in the same statement)."""
     entry = payload.get("entry")
-    conn.execute(
-        insert(events).values(
-            blog_id=blog_id,
-            seq=seq,
-            type=type_.value,
-            payload=payload,
-            created_at=now,
-            entry_id=entry["id"] if entry is not None else None,
-            actor_id=actor_id,
-        )
-    )
+    values = {
+        "blog_id": blog_id,
+        "seq": seq,
+        "type": type_.value,
+        "payload": payload,
+        "created_at": now,
+        "entry_id": entry["id"] if entry is not None else None,
+        "actor_id": actor_id,
+    }
+    if audit is not None and conn.dialect.name == "postgresql":
+        both = {f"e_{k}": v for k, v in values.items()}
+        both.update({f"a_{k}": audit[k] for k in _AUDIT_COLUMNS})
+        conn.execute(_insert_with_audit(), both)
+    else:
+        conn.execute(_insert(), values)
+        if audit is not None:
+            audit_rows.insert_row(conn, audit)
     return Event(blog_id=blog_id, seq=seq, type=type_, payload=payload, created_at=now)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, or_, select
 
 from liveblog.domain.models import Entry
 from liveblog.domain.pagination import Cursor, Order
@@ -144,6 +144,34 @@ def newest_change(conn: Connection, blog_id: int) -> datetime | None:
         select(func.max(entries.c.updated_at)).where(entries.c.blog_id == blog_id, visible())
     ).scalar_one_or_none()
     return None if value is None else _updated_at(conn, value)
+
+
+_HEADER_FACTS = select(
+    select(entries.c.headline)
+    .where(
+        entries.c.blog_id == bindparam("blog_id"),
+        entries.c.key_event.is_(True),
+        visible(),
+        entries.c.headline.is_not(None),
+    )
+    .order_by(entries.c.published_at.desc(), entries.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("key_headline"),
+    select(func.max(entries.c.updated_at))
+    .where(entries.c.blog_id == bindparam("blog_id"), visible())
+    .scalar_subquery()
+    .label("changed"),
+)
+"""What the page header needs of the entries, one statement built once (it runs in every
+entry write while live readers wait)."""
+
+
+def header_facts(conn: Connection, blog_id: int) -> tuple[str | None, datetime | None]:
+    """The headline of :func:`newest_key_event` and :func:`newest_change`, in one query."""
+    row = conn.execute(_HEADER_FACTS, {"blog_id": blog_id}).one()
+    changed = None if row.changed is None else _updated_at(conn, row.changed)
+    return row.key_headline, changed
 
 
 def newest_changes(conn: Connection, blog_ids: Collection[int]) -> dict[int, datetime]:

@@ -24,6 +24,7 @@ from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
 from liveblog.web import api, desk, errors, health
+from liveblog.web.api import fast_post
 from liveblog.web.api.cached_reads import CachedEntryReads
 from liveblog.web.head import HeadAsGet
 from liveblog.web.limits import FormLimits, RequestLimits
@@ -70,7 +71,7 @@ def create_app(
     throttle = LoginThrottle(settings)
     live = _live(settings, db)
     live.on_access_changed = tokens.clear
-    actions.on_commit(live.notify)
+    actions.on_commit(live.notify, prepare=live.prepare)
 
     def access_revoked() -> None:
         # This process forgets remembered tokens at once; the others when the broker tells them.
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(route.router)
     app.include_router(reader_router)
     app.include_router(api.router)
+    fast_post.install(app)
     desk.install(app)
     app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")

@@ -20,11 +20,13 @@ from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from liveblog.actions import Committed
+from liveblog.domain.models import Blog, Event
 from liveblog.domain.rules import SLUG_PATTERN
 from liveblog.pubsub.broker import ACCESS_CHANGED, Broker, WakeUp
 from liveblog.pubsub.hub import Frame, ProcessHub, Sink
@@ -110,13 +112,26 @@ class Live:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
+    def prepare(
+        self, conn: Connection, blog: Blog, events: tuple[Event, ...]
+    ) -> list[Frame] | None:
+        """The commit listener's ``prepare`` (:meth:`Actions.on_commit`): in the write
+        transaction, if this process has readers of the blog, encode the events from the rows
+        just written (no second transaction after the commit); :meth:`notify` hands them on."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or blog.id not in self.hub.blogs:
+            return None
+        return self.source.frames_in(conn, blog, events)
+
     def notify(self, committed: Committed) -> None:
         """Commit listener; safe to call from any thread."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return  # not serving: nobody in this process listens
         frames: list[Frame] = []
-        if committed.blog_id in self.hub.blogs:  # readers here: encode in this thread, once
+        if isinstance(committed.prepared, list):  # encoded in the write transaction
+            frames = committed.prepared
+        elif committed.blog_id in self.hub.blogs:  # readers here: encode in this thread, once
             try:
                 frames = self.source.frames_for(committed.blog_id, committed.events)
             except Exception:

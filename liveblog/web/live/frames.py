@@ -124,6 +124,14 @@ class LogFrames:
         page state comes from one read, as for :meth:`frames_after`)."""
         return self._encode(blog_id, lambda conn: events)
 
+    @staticmethod
+    def frames_in(conn: Connection, blog: Blog, events: Sequence[Event]) -> list[Frame]:
+        """Frames of ``events`` in the transaction that writes them (``conn``; ``blog`` as the
+        transaction leaves it): the page state comes from the rows just written, no second
+        transaction."""
+        header = pages.header_for(conn, blog)
+        return [frame(blog, header, e) for e in events]
+
     def _encode(self, blog_id: int, events_of: EventPicker) -> list[Frame]:
         """The events ``events_of`` picks, encoded with the page state of the same snapshot."""
         with self.db.read() as conn:

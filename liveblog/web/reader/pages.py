@@ -57,14 +57,14 @@ def _context(language: str, title: str, description: str, **more: Any) -> dict[s
 
 def header_for(conn: Connection, blog: Blog) -> Header:
     """The blog's page header as the database has it now."""
-    key_event = reads.newest_key_event(conn, blog.id)
-    changed = reads.newest_change(conn, blog.id) or blog.created_at
+    key_headline, changed = reads.header_facts(conn, blog.id)
+    changed = changed or blog.created_at
     paragraphs = [_SPACE.sub(" ", p).strip() for p in _BLANK_LINES.split(blog.summary)]
     return Header(
         slug=blog.slug,
         language=blog.language,
         title=blog.title,
-        headline=render.headline(blog.title, key_event.headline if key_event else None),
+        headline=render.headline(blog.title, key_headline),
         stand=dates.stand(changed, blog.language, dates.zone_for(changed, blog.timezone)),
         stand_datetime=rfc3339(changed),
         stand_at=changed,

@@ -23,11 +23,14 @@ from tests.waiting import wait_until_async
 from tests.web.live.readers import RecordingReader
 
 
+@pytest.mark.parametrize("in_transaction", [True, False], ids=["prepared", "after commit"])
 def test_frames_a_commit_hands_the_hub_equal_frames_read_back_from_the_log(
-    db: Database, actions: Actions, admin: User
+    db: Database, actions: Actions, admin: User, in_transaction: bool
 ) -> None:
-    """The production path: ``Live.notify`` (a commit listener, called in the writing thread)
-    encodes the committed events with ``LogFrames.frames_for`` and hands them to the hub, which
+    """The production path: ``Live.prepare`` encodes an entry write's events in its
+    transaction (``LogFrames.frames_in``, from the rows just written), ``Live.notify`` (a commit
+    listener, called in the writing thread) encodes the others after the commit
+    (``LogFrames.frames_for``; all of them without ``prepare``), and hands them to the hub, which
     writes them to its readers without reading the log. Those frames must be the ones a replay
     of the same events gives (read back at the same commit, so the page state is the same)."""
     source = LogFrames(db)
@@ -60,7 +63,7 @@ def test_frames_a_commit_hands_the_hub_equal_frames_read_back_from_the_log(
         await live.start()
         try:
             blog = actions.create_blog(admin, slug="flut", title="Flut", language="de")
-            actions.on_commit(live.notify)
+            actions.on_commit(live.notify, prepare=live.prepare if in_transaction else None)
             actions.on_commit(read_back_after)
             reader = RecordingReader()
             assert await hub.subscribe(blog.id, reader, None)

@@ -699,8 +699,9 @@ def test_render_cost_does_not_grow_with_the_blog(
             for statement, parameters in zip(statements.sql, statements.parameters, strict=True):
                 upper = statement.upper()
                 if "OFFSET" in upper:  # SQLAlchemy's SQLite LIMIT always says OFFSET 0
-                    assert upper.endswith("LIMIT ? OFFSET ?")
-                    assert parameters[-1] == 0
+                    offsets = upper.count("LIMIT ? OFFSET ?")
+                    assert offsets == upper.count("OFFSET")
+                    assert list(parameters).count(0) >= offsets
                 assert "COUNT(" not in upper
                 if "FROM ENTRIES" in upper and "MAX(" not in upper:
                     assert "LIMIT" in upper, statement
