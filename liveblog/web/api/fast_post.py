@@ -29,12 +29,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveblog.domain.serialize import entry_payload
 from liveblog.web.api.entries import etag
 from liveblog.web.api.schemas import EntryCreate
 from liveblog.web.auth import token_user
+from liveblog.web.limits import replaying
 from liveblog.web.services import services_of
 
 PATH = "/api/v1/blogs/{slug}/entries"
@@ -72,7 +73,7 @@ class FastCreateEntry(BaseRoute):
             return  # the client left
         payload = _payload(body)
         if payload is None:
-            await self._decline(scope, _replay(body, receive), send)
+            await self._decline(scope, replaying(body, receive), send)
             return
         services = services_of(HTTPConnection(scope))
         user = await token_user(services, token)
@@ -147,16 +148,3 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
