@@ -12,15 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 from tests.web.live.processes import (
-    REDIS_HINT,
-    REDIS_URL,
     Cluster,
     Reply,
     Server,
-    cluster,
-    fresh_postgres_database,
+    postgres_redis_cluster,
 )
 
 pytestmark = pytest.mark.postgres
@@ -30,14 +26,8 @@ ROUNDS = 10
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    if not POSTGRES_URL:
-        pytest.skip(POSTGRES_HINT)
-    if not REDIS_URL:
-        pytest.skip(REDIS_HINT)
-    with fresh_postgres_database(POSTGRES_URL) as url:
-        log_dir = tmp_path_factory.mktemp("read-your-writes")
-        with cluster(url, REDIS_URL, log_dir) as started:
-            yield started
+    with postgres_redis_cluster(tmp_path_factory.mktemp("read-your-writes")) as started:
+        yield started
 
 
 def _get(server: Server, path: str, tag: str | None = None) -> Reply:

@@ -19,16 +19,12 @@ import pytest
 
 from liveblog.actions import Actions
 from liveblog.storage.database import Database
-from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 from tests.web.live.processes import (
     LIVEBLOG,
     PASSWORD,
-    REDIS_HINT,
-    REDIS_URL,
     Cluster,
     Server,
-    cluster,
-    fresh_postgres_database,
+    postgres_redis_cluster,
     server_env,
 )
 from tests.web.live.sse_reading import HOST
@@ -40,14 +36,8 @@ BOUND = 1.0  # seconds: the issue's figure
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    if not POSTGRES_URL:
-        pytest.skip(POSTGRES_HINT)
-    if not REDIS_URL:
-        pytest.skip(REDIS_HINT)
-    with fresh_postgres_database(POSTGRES_URL) as url:
-        log_dir = tmp_path_factory.mktemp("revocation")
-        with cluster(url, REDIS_URL, log_dir) as started:
-            yield started
+    with postgres_redis_cluster(tmp_path_factory.mktemp("revocation")) as started:
+        yield started
 
 
 class Browser:

@@ -26,11 +26,13 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 from sqlalchemy.engine import make_url
 
 from liveblog.actions import Actions
 from liveblog.storage.database import Database, normalise_url
 from liveblog.storage.migrate import upgrade
+from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 from tests.local_servers import REDIS_HINT as REDIS_HINT  # used by the tests
 from tests.local_servers import REDIS_URL as REDIS_URL
 from tests.web.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
@@ -555,3 +557,15 @@ def cluster(
     token = prepare_database(database_url, f"admin-{uuid.uuid4().hex[:8]}@example.org")
     with running_servers(names, env, log_dir) as servers:
         yield Cluster(database_url, broker_url, token, servers)
+
+
+@contextmanager
+def postgres_redis_cluster(log_dir: Path) -> Iterator[Cluster]:
+    """:func:`cluster` of two servers on a fresh PostgreSQL database with Redis as the broker;
+    skips (saying how to enable them) when either server is missing."""
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_HINT)
+    if not REDIS_URL:
+        pytest.skip(REDIS_HINT)
+    with fresh_postgres_database(POSTGRES_URL) as url, cluster(url, REDIS_URL, log_dir) as started:
+        yield started
