@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
+    from starlette.types import Scope
 
     from liveblog.config import Settings
 
@@ -38,3 +39,13 @@ def base_url(settings: Settings, request: HTTPConnection | None) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{settings.port}"
+
+
+def route_path(scope: Scope) -> str:
+    """An ASGI request's path within the app: ``path`` without the ``root_path`` it is mounted
+    under (what routes match against)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        return path[len(root) :]
+    return path

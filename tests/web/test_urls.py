@@ -63,3 +63,11 @@ def test_without_request_or_public_url_the_listen_address_is_used(host: str, exp
 def test_only_paths_from_the_root_are_accepted() -> None:
     with pytest.raises(ValueError, match="root"):
         absolute_url(Settings(), None, "live/wahl")
+
+
+def test_route_path_strips_the_mount_point() -> None:
+    from liveblog.web.urls import route_path
+
+    assert route_path({"path": "/live/x", "root_path": ""}) == "/live/x"
+    assert route_path({"path": "/news/live/x", "root_path": "/news"}) == "/live/x"
+    assert route_path({"path": "/live/x"}) == "/live/x"

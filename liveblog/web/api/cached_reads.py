@@ -39,6 +39,7 @@ from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web.page_cache import CachedPage, Key, PageCache
 from liveblog.web.services import Services
+from liveblog.web.urls import route_path
 
 _PATH = re.compile(r"^/api/v1/blogs/([^/]+)/entries(?:/([1-9][0-9]{0,18}))?$")
 _LIMIT = re.compile(r"^[1-9][0-9]{0,8}$")
@@ -61,6 +62,35 @@ def list_key(slug: str, order: Order, key_events: bool, size: int, after: Cursor
 
 def entry_key(slug: str, entry_id: int) -> Key:
     return (slug, f"api|entry|{entry_id}")
+
+
+Render = Callable[[Connection], CachedPage]
+
+
+def list_read(
+    slug: str,
+    order: Order,
+    key_events: bool,
+    size: int,
+    after: Cursor | None,
+    cursor_key: bytes,
+) -> tuple[Key, Render]:
+    """A list's cache key and how to render it."""
+    render = partial(
+        render_list,
+        slug=slug,
+        order=order,
+        key_events=key_events,
+        size=size,
+        after=after,
+        cursor_key=cursor_key,
+    )
+    return list_key(slug, order, key_events, size, after), render
+
+
+def entry_read(slug: str, entry_id: int) -> tuple[Key, Render]:
+    """An entry's cache key and how to render it."""
+    return entry_key(slug, entry_id), partial(render_entry, slug=slug, entry_id=entry_id)
 
 
 def render_list(
@@ -130,17 +160,8 @@ async def list_page(
     after: Cursor | None,
 ) -> CachedPage:
     """The list's answer (200); :class:`NotFound` without the blog."""
-    key = list_key(slug, order, key_events, size, after)
-    render = partial(
-        render_list,
-        slug=slug,
-        order=order,
-        key_events=key_events,
-        size=size,
-        after=after,
-        cursor_key=services.cursor_key,
-    )
-    page = await cached(services.pages, key, render)
+    read = list_read(slug, order, key_events, size, after, services.cursor_key)
+    page = await cached(services.pages, *read)
     if page is None or page.status == 404:
         raise NotFound(f"no blog with the slug {slug!r}")
     return page
@@ -148,8 +169,7 @@ async def list_page(
 
 async def entry_page(services: Services, slug: str, entry_id: int) -> CachedPage:
     """The entry's answer (200); :class:`NotFound` or :class:`Gone` as the route answers."""
-    render = partial(render_entry, slug=slug, entry_id=entry_id)
-    page = await cached(services.pages, entry_key(slug, entry_id), render)
+    page = await cached(services.pages, *entry_read(slug, entry_id))
     if page is None or page.status == 404:
         raise NotFound(f"no entry {entry_id} in the blog {slug!r}")
     if page.status == 410:
@@ -174,22 +194,14 @@ class CachedEntryReads:
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> bool:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             return False
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        match = _PATH.match(path)
+        match = _PATH.match(route_path(scope))
         if match is None or not SLUG_PATTERN.fullmatch(match.group(1)):
             return False
         slug, entry_text = match.groups()
         if entry_text is None:
             key_render = self._list(slug, scope["query_string"])
         elif not scope["query_string"] and int(entry_text) <= MAX_ID:
-            entry_id = int(entry_text)
-            key_render = (
-                entry_key(slug, entry_id),
-                partial(render_entry, slug=slug, entry_id=entry_id),
-            )
+            key_render = entry_read(slug, int(entry_text))
         else:
             key_render = None
         if key_render is None:
@@ -203,9 +215,7 @@ class CachedEntryReads:
         await page.response(_if_none_match(scope))(scope, receive, send)
         return True
 
-    def _list(
-        self, slug: str, query_string: bytes
-    ) -> tuple[Key, Callable[[Connection], CachedPage]] | None:
+    def _list(self, slug: str, query_string: bytes) -> tuple[Key, Render] | None:
         settings = self.services.settings
         order, key_events, size, after = Order.NEWEST, False, settings.page_size, None
         seen: set[str] = set()
@@ -227,16 +237,7 @@ class CachedEntryReads:
                     return None
             else:
                 return None
-        render = partial(
-            render_list,
-            slug=slug,
-            order=order,
-            key_events=key_events,
-            size=size,
-            after=after,
-            cursor_key=self.services.cursor_key,
-        )
-        return list_key(slug, order, key_events, size, after), render
+        return list_read(slug, order, key_events, size, after, self.services.cursor_key)
 
 
 def _if_none_match(scope: Scope) -> str | None:

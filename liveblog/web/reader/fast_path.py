@@ -31,6 +31,7 @@ from liveblog.web.reader.views import (
     parse_view,
     valid_slug,
 )
+from liveblog.web.urls import route_path
 
 _PREFIX = "/live/"
 INDEX_KEY: Key = (SITE, "index")
@@ -89,10 +90,7 @@ class ReaderFastPath:
         """Send the cached page and return ``True``, or return ``False`` having done nothing."""
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             return False
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
+        path = route_path(scope)
         query: bytes = scope["query_string"]
         for key_of in self.keys:
             key = key_of(path, query)
