@@ -264,19 +264,7 @@ class PageCache:
                 flight = _Flight(floor)
                 self._flights[key] = flight
         assert flight is not None
-        if not leader:
-            flight.done.wait()
-            if flight.page is not None:
-                return flight.page
-            return self._refresh(key, slot, render, floor)  # the leader failed: try on our own
-        try:
-            flight.page = self._refresh(key, slot, render, floor)
-            return flight.page
-        finally:
-            with self._lock:
-                if self._flights.get(key) is flight:
-                    del self._flights[key]
-            flight.done.set()
+        return self._in_flight(key, flight, leader, lambda: self._refresh(key, slot, render, floor))
 
     # -- reading at a known version (API reads) ---------------------------------------------------
 
@@ -284,11 +272,7 @@ class PageCache:
         """The kept page of ``key`` if it shows blog version ``version`` or a newer one (the
         caller read ``version`` from the database after its request arrived); never does I/O."""
         with self._lock:
-            slot = self._slots.get(key)
-            if slot is None or (slot.page.version or 0) < version:
-                return None
-            self._slots.move_to_end(key)
-            return slot.page
+            return self._kept_at(key, version)
 
     def get_at(
         self, key: Key, version: int, render: Callable[[Connection], CachedPage]
@@ -299,10 +283,9 @@ class PageCache:
         Blocking: call it from a worker thread. Concurrent misses wait for a render that began
         at ``version`` or later instead of rendering themselves."""
         with self._lock:
-            slot = self._slots.get(key)
-            if slot is not None and (slot.page.version or 0) >= version:
-                self._slots.move_to_end(key)
-                return slot.page
+            kept = self._kept_at(key, version)
+            if kept is not None:
+                return kept
             floor = self._floors.get(key[0], 0)
             flight = self._flights.get(key)
             leader = flight is None or flight.floor < version
@@ -310,13 +293,20 @@ class PageCache:
                 flight = _Flight(version)
                 self._flights[key] = flight
         assert flight is not None
+        return self._in_flight(key, flight, leader, lambda: self._render_at(key, render, floor))
+
+    def _in_flight(
+        self, key: Key, flight: _Flight, leader: bool, produce: Callable[[], CachedPage]
+    ) -> CachedPage:
+        """Single flight: the leader produces the page for everyone waiting on ``flight``;
+        the others wait for it, and produce their own if the leader failed."""
         if not leader:
             flight.done.wait()
             if flight.page is not None:
                 return flight.page
-            return self._render_at(key, render, floor)  # the leader failed: try on our own
+            return produce()  # the leader failed: try on our own
         try:
-            flight.page = self._render_at(key, render, floor)
+            flight.page = produce()
             return flight.page
         finally:
             with self._lock:
@@ -334,6 +324,13 @@ class PageCache:
         return page
 
     # -- internals: _fresh runs under the lock, the others take it themselves --------------------
+
+    def _kept_at(self, key: Key, version: int) -> CachedPage | None:
+        slot = self._slots.get(key)
+        if slot is None or (slot.page.version or 0) < version:
+            return None
+        self._slots.move_to_end(key)
+        return slot.page
 
     def _fresh(self, key: Key, slot: _Slot) -> bool:
         return (
@@ -359,12 +356,9 @@ class PageCache:
                 if current is not None and current == slot.page.version:
                     self._store(key, slot.page, started, floor)
                     return slot.page
-        started = self._monotonic()
-        with self.db.read() as conn:
-            rendered = render(conn)
-        page = CachedPage.build(rendered, self.settings)
-        self._store(key, page, started, floor)
-        return page
+        return self._render_at(
+            key, lambda conn: CachedPage.build(render(conn), self.settings), floor
+        )
 
     def _store(self, key: Key, page: CachedPage, checked_at: float, floor: int) -> None:
         """Keep ``page`` as checked at ``checked_at``, unless a page at least as new is kept.
