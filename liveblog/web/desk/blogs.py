@@ -310,8 +310,8 @@ def _members_page(
     done: str | None = None,
 ) -> Response:
     """The members page (blocking: reads the database)."""
-    place = _place(services, session.user, slug, Permission.VIEW_MEMBERS)
-    with services.db.read() as conn:
+    with services.db.read() as conn:  # the role and the members from one snapshot
+        place = Place(*blog_for(conn, session.user, slug, Permission.VIEW_MEMBERS))
         members = member_rows.members_of(conn, place.blog.id)
     language = _language(session)
     _ = i18n.translator(language)
