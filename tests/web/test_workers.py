@@ -222,6 +222,11 @@ def test_every_reader_of_every_worker_gets_each_entry_once_and_a_killed_worker_i
         os.kill(victim, signal.SIGKILL)
         orphans = [reader for reader, pid in held if pid == victim]
         wait_for(lambda: _ended(orphans), WAIT, "the killed worker's streams to end")
+        # Until the supervisor has reaped it, the dead worker's socket is still in the port's
+        # SO_REUSEPORT group and the kernel may hand it a connection (reset when released):
+        # post once the supervisor says it noticed (it releases the socket first).
+        noticed = f"(pid {victim}) was killed by SIGKILL"
+        wait_for(lambda: noticed in server.log(), WAIT, "the supervisor to notice the death")
         server.post("/api/v1/blogs/sturm/entries", {"body": "Deich hält"})  # meanwhile
         kept = [reader for reader, pid in held if pid != victim]
         exactly(kept, [blog["version"] + 2])
