@@ -185,9 +185,10 @@ def readers_on(
     raise AssertionError(f"60 connections did not reach every worker of {pids}: {held}")
 
 
-def exactly(readers: list[Reader], ids: list[int]) -> None:
-    """Every reader gets ``ids`` after what it has, each once."""
-    start = [len(reader.events) for reader in readers]
+def exactly(readers: list[Reader], ids: list[int], *, from_start: bool = False) -> None:
+    """Every reader gets ``ids`` after what it has (with ``from_start``: since it connected,
+    for readers whose replay may have arrived already), each once."""
+    start = [0 if from_start else len(reader.events) for reader in readers]
     wait_until(
         readers,
         lambda: all(len(r.events) >= n + len(ids) for r, n in zip(readers, start, strict=True)),
@@ -241,7 +242,7 @@ def test_every_reader_of_every_worker_gets_each_entry_once_and_a_killed_worker_i
             stack.callback(again.close)
             assert worker_of(again, server.workers()) == survivor
             resumed.append(again)
-        exactly(resumed, [blog["version"] + 2])
+        exactly(resumed, [blog["version"] + 2], from_start=True)
         readers = kept + resumed
 
         # The supervisor starts it again, and the new worker serves too.
