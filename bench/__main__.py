@@ -26,10 +26,11 @@ WORKLOADS = {
     "fanout": ("bench.fanout", "N SSE readers, M events: latency, CPU, memory vs nchan"),
     "publish": ("bench.publish", "POST-to-delivery latency, one reader, SQLite and PostgreSQL"),
     "workers": ("bench.workers", "readers held at the same median: serve --workers 2 vs 1"),
+    "writes": ("bench.writes", "sustained writes, 50 blogs posting at once: entries/s and p99"),
 }
 # Workloads with options of their own: the module also has add_arguments(parser) and
 # configure(args). Only these modules are imported to build the parser.
-WORKLOAD_OPTIONS = ("fanout", "publish", "workers")
+WORKLOAD_OPTIONS = ("fanout", "publish", "workers", "writes")
 
 
 def _workload(name: str) -> Callable[[Options], Report]:

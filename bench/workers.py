@@ -24,6 +24,7 @@ import argparse
 import itertools
 import os
 import re
+import resource
 import shutil
 import statistics
 import tempfile
@@ -106,6 +107,11 @@ def _start(procs: Processes, workers: int, database_url: str, workdir: Path) -> 
     return port, proc.pid
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _tree_cpu(pid: int) -> float:
     """CPU seconds of ``pid`` and its children (the workers)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -133,6 +139,7 @@ def _measure(
                 publisher.publish(0)
                 time.sleep(interval)
             cpu_before, began = _tree_cpu(pid), time.monotonic()
+            client_before = cpu_seconds(clients.pid) + _own_cpu()
             start = time.monotonic() + interval
             for k in range(events):
                 delay = start + k * interval - time.monotonic()
@@ -141,6 +148,7 @@ def _measure(
                 publisher.publish(k + 1)
             complete = clients.wait_complete(DRAIN_S)
             cpu, elapsed = _tree_cpu(pid) - cpu_before, time.monotonic() - began
+            client = cpu_seconds(clients.pid) + _own_cpu() - client_before
             deliveries = clients.stop()
     finally:
         publisher.close()
@@ -162,13 +170,15 @@ def _measure(
             "events": events,
             "complete": complete,
             "server_cpu_share": round(cpu / elapsed, 2),
+            "client_cpu_share": round(client / elapsed, 2),
             "cores": CORES[workers],
         },
     )
     log(
         f"  --workers {workers}, {readers:,} readers: median {result.median_ms} ms, p99 "
         f"{result.p99_ms} ms, lost {result.lost}, dup {result.duplicated}, server "
-        f"{result.extra['server_cpu_share']} cores"
+        f"{result.extra['server_cpu_share']} cores, client (readers + publisher) "
+        f"{result.extra['client_cpu_share']} of core {CLIENT_CORE}"
     )
     return result
 
@@ -223,6 +233,12 @@ def run(options: Options) -> Report:
         report.results.append(chosen)
         assert chosen.median_ms is not None
         medians[workers].append((n, chosen.median_ms))
+        client = chosen.extra["client_cpu_share"]
+        if client > 0.8:
+            report.notes.append(
+                f"--workers {workers}, {n} readers: the client used {client} of core "
+                f"{CLIENT_CORE} (which the second worker shares): the client may be the limit"
+            )
         if any(r.lost or r.duplicated for r in results):
             report.notes.append(f"--workers {workers}, {n} readers: lost or duplicated deliveries")
     largest, held_latency = max(medians[1])

@@ -36,6 +36,7 @@ from liveblog.storage.database import Database
 from liveblog.storage.migrate import is_current
 from liveblog.storage.tables import api_tokens, users
 from liveblog.web import create_app, server
+from tests.ports import free_port
 from tests.web.live.processes import server_env, start_server, wait_ready
 
 PASSWORD = "correct horse battery"
@@ -78,12 +79,6 @@ def database(db_path: Path) -> Iterator[Database]:
     db = Database(f"sqlite:///{db_path}")
     yield db
     db.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def count(db: Database, table: Any) -> int:

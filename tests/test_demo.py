@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from liveblog.storage import users as user_rows
 from liveblog.storage.database import Database
 from liveblog.web import create_app
 from tests.conftest import FakeClock
+from tests.ports import free_port
 
 GERMAN = "sturmflut-nordermarsch"
 ENGLISH = "port-alder-marathon"
@@ -204,12 +204,6 @@ def test_the_banner_says_where_to_look_and_how_to_post(db: Database, live_action
 
 
 # -- liveblog demo, for real --------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def get(port: int, path: str) -> tuple[int, str]:

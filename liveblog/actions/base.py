@@ -24,6 +24,7 @@ from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
 from liveblog.storage import members as member_rows
 from liveblog.storage.database import Database
+from liveblog.storage.writer import Body, Done
 
 _T = TypeVar("_T")
 Clock = Callable[[], datetime]
@@ -57,6 +58,38 @@ class ActionsBase:
         self.clock = clock
         self._listeners: list[tuple[CommitListener, Prepare | None]] = []
         self._access_listeners: list[Callable[[], None]] = []
+
+    def _write(self, body: Body[_T], *, blog: str = "") -> _T:
+        """Run ``body`` as (part of) a write transaction through the database's single writer
+        (:mod:`liveblog.storage.writer`), which may group it with other writes; ``blog`` is the
+        slug of the blog it writes (writes of one blog share a lane). Returns what the body
+        returned once it has committed and its ``after`` has run."""
+        return self.db.writer.run(body, key=blog)
+
+    def _write_rows(self, write: Callable[[Connection], object]) -> None:
+        """:meth:`_write` for a change that returns nothing and writes no event."""
+
+        def body(conn: Connection) -> Done[None]:
+            write(conn)
+            return Done(None)
+
+        self._write(body)
+
+    async def _write_async(self, body: Body[_T], *, blog: str = "") -> _T:
+        """:meth:`_write` for the event loop."""
+        return await self.db.writer.run_async(body, key=blog)
+
+    def _done(
+        self,
+        result: _T,
+        blog: Blog,
+        written: list[Event],
+        prepared: list[object] | None = None,
+    ) -> Done[_T]:
+        """A body's outcome that tells the commit listeners about ``written`` after the commit."""
+        if not written:
+            return Done(result)
+        return Done(result, lambda: self._notify(blog, written, prepared))
 
     def on_commit(self, listener: CommitListener, *, prepare: Prepare | None = None) -> None:
         """``listener`` hears every commit that wrote events. ``prepare``, if given, runs in

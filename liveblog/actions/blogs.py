@@ -18,6 +18,7 @@ from liveblog.domain.policy import Permission
 from liveblog.domain.serialize import blog_payload
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import members as member_rows
+from liveblog.storage.writer import Done
 
 BLOG_FIELDS = ("title", "summary", "language", "timezone", "status")
 
@@ -51,31 +52,33 @@ class BlogActions(ActionsBase):
         rules.timezone(errors, timezone)
         errors.raise_if_any()
         now = self.clock()
+
+        def create(conn: Connection) -> Done[Blog]:
+            if blog_rows.by_slug(conn, slug) is not None:
+                raise Conflict(f"a blog with the slug {slug!r} already exists")
+            blog_id = blog_rows.insert_blog(
+                conn,
+                {
+                    "slug": slug,
+                    "title": clean_title,
+                    "summary": clean_summary or "",
+                    "language": language,
+                    "timezone": timezone,
+                    "status": BlogStatus.OPEN.value,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            # The creator becomes the blog's owner.
+            member_rows.put(conn, blog_id, actor.id, BlogRole.OWNER, now)
+            event = self._blog_event(conn, blog_id, EventType.BLOG_CREATED, now, actor)
+            blog = must(blog_rows.by_id(conn, blog_id))
+            return self._done(blog, blog, [event])
+
         try:
-            with self.db.write() as conn:
-                if blog_rows.by_slug(conn, slug) is not None:
-                    raise Conflict(f"a blog with the slug {slug!r} already exists")
-                blog_id = blog_rows.insert_blog(
-                    conn,
-                    {
-                        "slug": slug,
-                        "title": clean_title,
-                        "summary": clean_summary or "",
-                        "language": language,
-                        "timezone": timezone,
-                        "status": BlogStatus.OPEN.value,
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
-                # The creator becomes the blog's owner.
-                member_rows.put(conn, blog_id, actor.id, BlogRole.OWNER, now)
-                event = self._blog_event(conn, blog_id, EventType.BLOG_CREATED, now, actor)
-                blog = must(blog_rows.by_id(conn, blog_id))
+            return self._write(create, blog=slug)
         except IntegrityError as exc:  # two creators raced past the check above
             raise Conflict(f"a blog with the slug {slug!r} already exists") from exc
-        self._notify(blog, [event])
-        return blog
 
     def update_blog(self, actor: User, slug: str, changes: dict[str, Any]) -> Blog:
         errors = rules.Collector()
@@ -117,18 +120,20 @@ class BlogActions(ActionsBase):
             values["status"] = status
         errors.raise_if_any()
         now = self.clock()
-        with self.db.write() as conn:
+
+        def update(conn: Connection) -> Done[Blog]:
             blog = authorized_blog(conn, slug, actor, Permission.EDIT_BLOG)
-            values = {k: v for k, v in values.items() if getattr(blog, k) != v}
-            if not values:
-                return blog
-            blog_rows.update_blog(conn, blog.id, values)
-            closing = values.get("status") == BlogStatus.CLOSED.value
+            changed = {k: v for k, v in values.items() if getattr(blog, k) != v}
+            if not changed:
+                return Done(blog)
+            blog_rows.update_blog(conn, blog.id, changed)
+            closing = changed.get("status") == BlogStatus.CLOSED.value
             type_ = EventType.BLOG_CLOSED if closing else EventType.BLOG_UPDATED
             event = self._blog_event(conn, blog.id, type_, now, actor)
             blog = must(blog_rows.by_id(conn, blog.id))
-        self._notify(blog, [event])
-        return blog
+            return self._done(blog, blog, [event])
+
+        return self._write(update, blog=slug)
 
     def _blog_event(
         self, conn: Connection, blog_id: int, type_: EventType, now: datetime, actor: User

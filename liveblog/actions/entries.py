@@ -33,6 +33,7 @@ from liveblog.render import markdown_to_html
 from liveblog.storage import entries as entry_rows
 from liveblog.storage import events as event_log
 from liveblog.storage import idempotency
+from liveblog.storage.writer import Body, Done
 
 IDEMPOTENCY_HOURS = 24
 MAX_IDEMPOTENCY_KEY = 200
@@ -60,52 +61,83 @@ class EntryActions(ActionsBase):
         """Post an entry. With an ``idempotency_key``, the same key from the same user within
         :data:`IDEMPOTENCY_HOURS` returns the entry the first use posted (and posts nothing);
         the same key with other fields is refused."""
+        post = self._entry_post(
+            actor, slug, body, headline, key_event, pinned, source, published_at, idempotency_key
+        )
+        return self._write(post, blog=slug)
+
+    async def create_entry_async(
+        self,
+        actor: User,
+        slug: str,
+        *,
+        body: str,
+        headline: str | None = None,
+        key_event: bool = False,
+        pinned: bool = False,
+        source: str | None = None,
+        published_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Entry:
+        """:meth:`create_entry` from the event loop, without a worker thread: the checks and
+        the Markdown run on the loop, the transaction on the writer's lane."""
+        post = self._entry_post(
+            actor, slug, body, headline, key_event, pinned, source, published_at, idempotency_key
+        )
+        return await self._write_async(post, blog=slug)
+
+    def _entry_post(
+        self,
+        actor: User,
+        slug: str,
+        body: str,
+        headline: str | None,
+        key_event: bool,
+        pinned: bool,
+        source: str | None,
+        published_at: datetime | None,
+        idempotency_key: str | None,
+    ) -> Body[Entry]:
+        """Check a post and render its Markdown; the transaction that stores it."""
         now = self.clock()
         errors = rules.Collector()
         clean = _entry_text(errors, body=body, headline=headline, source=source)
         when = now if published_at is None else rules.published_at(errors, published_at, now)
-        if idempotency_key is not None:
-            idempotency_key = _idempotency_key(errors, idempotency_key)
+        key = None if idempotency_key is None else _idempotency_key(errors, idempotency_key)
         errors.raise_if_any()
-        asked = (
-            _request_hash(slug, clean, key_event, pinned, published_at)
-            if idempotency_key is not None
-            else ""
-        )
-        with self.db.write() as conn:
+        asked = _request_hash(slug, clean, key_event, pinned, published_at) if key else ""
+        row = {
+            "headline": clean["headline"],
+            "body": clean["body"],
+            "body_html": markdown_to_html(clean["body"]),
+            "key_event": key_event,
+            "pinned": pinned,
+            "source": clean["source"],
+            "published_at": when,
+            "updated_at": when,
+            "version": 1,
+            "deleted_at": None,
+            "author_id": actor.id,
+        }
+
+        def store(conn: Connection) -> Done[Entry]:
             blog = self._writable_blog(conn, actor, slug)
-            if idempotency_key is not None:
-                earlier = _earlier_post(conn, blog, actor, idempotency_key, asked, now)
+            if key is not None:
+                earlier = _earlier_post(conn, blog, actor, key, asked, now)
                 if earlier is not None:
-                    return earlier
+                    return Done(earlier)
             written = self._unpin_others(conn, blog.id, None, now, actor) if pinned else []
-            entry = entry_rows.insert_entry(
-                conn,
-                {
-                    "blog_id": blog.id,
-                    "headline": clean["headline"],
-                    "body": clean["body"],
-                    "body_html": markdown_to_html(clean["body"]),
-                    "key_event": key_event,
-                    "pinned": pinned,
-                    "source": clean["source"],
-                    "published_at": when,
-                    "updated_at": when,
-                    "version": 1,
-                    "deleted_at": None,
-                    "author_id": actor.id,
-                },
-            )
+            entry = entry_rows.insert_entry(conn, {"blog_id": blog.id, **row})
             written.append(
                 self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor)
             )
-            if idempotency_key is not None:
+            if key is not None:
                 cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
                 idempotency.forget_before(conn, actor.id, cutoff)
-                idempotency.store(conn, actor.id, idempotency_key, asked, entry.id, now)
-            prepared = self._prepare(conn, blog, written, now)
-        self._notify(blog, written, prepared)
-        return entry
+                idempotency.store(conn, actor.id, key, asked, entry.id, now)
+            return self._done(entry, blog, written, self._prepare(conn, blog, written, now))
+
+        return store
 
     def update_entry(
         self,
@@ -136,32 +168,34 @@ class EntryActions(ActionsBase):
         errors.raise_if_any()
         if "body" in values:
             values["body_html"] = markdown_to_html(values["body"])
-        with self.db.write() as conn:
+
+        def edit(conn: Connection) -> Done[Entry]:
             blog = self._writable_blog(conn, actor, slug)
             current = _entry_or_error(conn, blog.id, entry_id)
             _check_version(current, if_match)
-            values = {k: v for k, v in values.items() if getattr(current, k) != v}
-            if not values:
-                return current
+            changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+            if not changed:
+                return Done(current)
             written = []
-            if values.get("pinned") is True:
+            if changed.get("pinned") is True:
                 written = self._unpin_others(conn, blog.id, entry_id, now, actor)
             entry = entry_rows.update_entry(
-                conn, entry_id, {**values, "version": current.version + 1, "updated_at": now}
+                conn, entry_id, {**changed, "version": current.version + 1, "updated_at": now}
             )
-            if set(values) == {"pinned"}:
+            if set(changed) == {"pinned"}:
                 type_ = EventType.ENTRY_PINNED if entry.pinned else EventType.ENTRY_UNPINNED
             else:
                 type_ = EventType.ENTRY_UPDATED
             written.append(self._entry_event(conn, blog.id, type_, entry, now, actor))
-            prepared = self._prepare(conn, blog, written, now)
-        self._notify(blog, written, prepared)
-        return entry
+            return self._done(entry, blog, written, self._prepare(conn, blog, written, now))
+
+        return self._write(edit, blog=slug)
 
     def delete_entry(self, actor: User, slug: str, entry_id: int, *, if_match: IfMatch) -> Entry:
         """Leave a tombstone (and an ``entry.deleted`` event), never a hole."""
         now = self.clock()
-        with self.db.write() as conn:
+
+        def delete(conn: Connection) -> Done[Entry]:
             blog = self._writable_blog(conn, actor, slug)
             current = _entry_or_error(conn, blog.id, entry_id)
             _check_version(current, if_match)
@@ -176,9 +210,9 @@ class EntryActions(ActionsBase):
                 },
             )
             event = self._entry_event(conn, blog.id, EventType.ENTRY_DELETED, entry, now, actor)
-            prepared = self._prepare(conn, blog, [event], now)
-        self._notify(blog, [event], prepared)
-        return entry
+            return self._done(entry, blog, [event], self._prepare(conn, blog, [event], now))
+
+        return self._write(delete, blog=slug)
 
     @staticmethod
     def _writable_blog(conn: Connection, actor: User, slug: str) -> Blog:

@@ -20,6 +20,7 @@ from liveblog.storage import audit
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import members as member_rows
 from liveblog.storage import users as user_rows
+from liveblog.storage.writer import Done
 
 BLOG_ROLES = tuple(r.value for r in BlogRole)
 
@@ -47,7 +48,8 @@ class MemberActions(ActionsBase):
         new_role = blog_role(errors, role)
         errors.raise_if_any()
         assert new_role is not None
-        with self.db.write() as conn:
+
+        def add(conn: Connection) -> Done[Member]:
             if actor is None:  # the operator
                 blog = blog_or_404(conn, slug)
             else:
@@ -58,26 +60,34 @@ class MemberActions(ActionsBase):
                 raise InvalidInput(
                     [FieldError("email", f"no user has the e-mail {clean_email}")]
                 ) from exc
-            return self._set_role(conn, actor, blog, user, new_role, "member.added")
+            return Done(self._set_role(conn, actor, blog, user, new_role, "member.added"))
+
+        return self._write(add, blog=slug)
 
     def change_member(self, actor: User, slug: str, user_id: int, role: Any) -> Member:
         errors = rules.Collector()
         new_role = blog_role(errors, role)
         errors.raise_if_any()
         assert new_role is not None
-        with self.db.write() as conn:
+
+        def change(conn: Connection) -> Done[Member]:
             blog = authorized_blog(conn, slug, actor, Permission.MANAGE_MEMBERS)
             user = _member(conn, blog, user_id)
-            return self._set_role(conn, actor, blog, user, new_role, "member.changed")
+            return Done(self._set_role(conn, actor, blog, user, new_role, "member.changed"))
+
+        return self._write(change, blog=slug)
 
     def remove_member(self, actor: User, slug: str, user_id: int) -> None:
-        with self.db.write() as conn:
+        def remove(conn: Connection) -> Done[None]:
             blog = authorized_blog(conn, slug, actor, Permission.MANAGE_MEMBERS)
             user = _member(conn, blog, user_id)
             if member_rows.role_of(conn, blog.id, user.id) is BlogRole.OWNER:
                 _keep_an_owner(conn, blog)
             member_rows.remove(conn, blog.id, user.id)
             audit.record(conn, blog.id, "member.removed", actor.id, self.clock(), detail=_who(user))
+            return Done(None)
+
+        self._write(remove, blog=slug)
 
     def _set_role(
         self,

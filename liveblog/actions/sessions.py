@@ -11,12 +11,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from liveblog.actions.users import UserActions
 from liveblog.domain.errors import DomainError
 from liveblog.domain.models import User
 from liveblog.domain.tokens import token_hash
 from liveblog.storage import sessions as session_rows
 from liveblog.storage import users as user_rows
+from liveblog.storage.writer import Done
 
 TOUCH_EVERY = timedelta(minutes=1)
 MAX_SESSIONS_PER_USER = 20
@@ -68,16 +71,21 @@ class SessionActions(UserActions):
         user = found[0]
         session_id = secrets.token_urlsafe(32)
         csrf_token = secrets.token_urlsafe(32)
-        with self.db.write() as conn:
+        now = self.clock()
+        rehashed = None
+        if self.hasher.check_needs_rehash(stored_hash):  # hashed before the write, not in it
+            rehashed = self.hasher.hash(password)
+
+        def start(conn: Connection) -> Done[NewSession]:
             if replaces:
                 session_rows.delete_session(conn, token_hash(replaces))
-            session_rows.insert_session(
-                conn, token_hash(session_id), user.id, csrf_token, self.clock()
-            )
+            session_rows.insert_session(conn, token_hash(session_id), user.id, csrf_token, now)
             session_rows.keep_newest(conn, user.id, MAX_SESSIONS_PER_USER)
-            if self.hasher.check_needs_rehash(stored_hash):
-                user_rows.update_user(conn, user.id, {"password_hash": self.hasher.hash(password)})
-        return NewSession(session_id, csrf_token, user)
+            if rehashed is not None:
+                user_rows.update_user(conn, user.id, {"password_hash": rehashed})
+            return Done(NewSession(session_id, csrf_token, user))
+
+        return self._write(start)
 
     def session(self, session_id: str, lifetimes: Lifetimes) -> session_rows.StoredSession | None:
         """The live session with this id, its last use moved forward (at most once a minute);
@@ -89,17 +97,15 @@ class SessionActions(UserActions):
         if found is None:
             return None
         if found.user.disabled or lifetimes.expired(found, now):
-            with self.db.write() as conn:
-                session_rows.delete_session(conn, id_hash)
+            self._write_rows(lambda conn: session_rows.delete_session(conn, id_hash))
             return None
         if now - found.seen_at >= TOUCH_EVERY:
-            with self.db.write() as conn:
-                session_rows.touch(conn, id_hash, now)
+            self._write_rows(lambda conn: session_rows.touch(conn, id_hash, now))
         return found
 
     def log_out(self, session_id: str) -> None:
-        with self.db.write() as conn:
-            session_rows.delete_session(conn, token_hash(session_id))
+        id_hash = token_hash(session_id)
+        self._write_rows(lambda conn: session_rows.delete_session(conn, id_hash))
 
     def _dummy(self) -> str:
         """A hash to verify against when the e-mail is unknown, so that takes as long."""

@@ -24,6 +24,7 @@ from liveblog.domain.models import Role, User
 from liveblog.domain.tokens import StoredToken, named_by, new_token, token_hash, token_prefix
 from liveblog.storage import sessions as session_rows
 from liveblog.storage import users as user_rows
+from liveblog.storage.writer import Done
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -60,19 +61,25 @@ class UserActions(ActionsBase):
         rules.language(errors, language)
         errors.raise_if_any()
         password_hash = self.hasher.hash(password)
-        try:
-            with self.db.write() as conn:
-                if user_rows.by_email(conn, clean_email) is not None:
-                    raise Conflict(f"a user with the e-mail {clean_email} already exists")
-                return user_rows.insert_user(
+        now = self.clock()
+
+        def create(conn: Connection) -> Done[User]:
+            if user_rows.by_email(conn, clean_email) is not None:
+                raise Conflict(f"a user with the e-mail {clean_email} already exists")
+            return Done(
+                user_rows.insert_user(
                     conn,
                     clean_email,
                     Role(role),
                     password_hash,
-                    self.clock(),
+                    now,
                     display_name=name,
                     language=language,
                 )
+            )
+
+        try:
+            return self._write(create)
         except IntegrityError as exc:
             raise Conflict(f"a user with the e-mail {clean_email} already exists") from exc
 
@@ -81,10 +88,8 @@ class UserActions(ActionsBase):
         name = _display_name(errors, display_name)
         rules.language(errors, language)
         errors.raise_if_any()
-        with self.db.write() as conn:
-            return user_rows.update_user(
-                conn, user.id, {"display_name": name, "language": language}
-            )
+        values = {"display_name": name, "language": language}
+        return self._write(lambda conn: Done(user_rows.update_user(conn, user.id, values)))
 
     def set_password(self, email: str, password: str) -> User:
         """Give the user a new password (the CLI's reset) and end all their sessions."""
@@ -92,13 +97,15 @@ class UserActions(ActionsBase):
         check_password(errors, password)
         errors.raise_if_any()
         password_hash = self.hasher.hash(password)
-        with self.db.write() as conn:
-            user = user_by_email(conn, email)
-            user = user_rows.update_user(conn, user.id, {"password_hash": password_hash})
-            session_rows.delete_sessions_of(conn, user.id)
+
+        def reset(conn: Connection) -> Done[User]:
+            found = user_by_email(conn, email)
+            changed = user_rows.update_user(conn, found.id, {"password_hash": password_hash})
+            session_rows.delete_sessions_of(conn, found.id)
             user_rows.raise_revocation_generation(conn)
-        self._access_revoked()
-        return user
+            return Done(changed, self._access_revoked)
+
+        return self._write(reset)
 
     def change_password(
         self, user: User, current: str, new: str, *, keep_session: str | None = None
@@ -113,24 +120,29 @@ class UserActions(ActionsBase):
         if found is None or not self.verify(found[1], current):
             raise InvalidInput([FieldError("current_password", "is not your current password")])
         password_hash = self.hasher.hash(new)
-        with self.db.write() as conn:
-            user = user_rows.update_user(conn, user.id, {"password_hash": password_hash})
+
+        def change(conn: Connection) -> Done[User]:
+            changed = user_rows.update_user(conn, user.id, {"password_hash": password_hash})
             session_rows.delete_sessions_of(conn, user.id, keep=keep_session)
             user_rows.raise_revocation_generation(conn)
-        self._access_revoked()
-        return user
+            return Done(changed, self._access_revoked)
+
+        return self._write(change)
 
     def disable_user(self, email: str) -> User:
         """Disable the user: no login, no token; their sessions end in every process."""
-        with self.db.write() as conn:
+        now = self.clock()
+
+        def disable(conn: Connection) -> Done[User]:
             user = user_by_email(conn, email)
             if user.disabled:
-                return user
-            user = user_rows.update_user(conn, user.id, {"disabled_at": self.clock()})
+                return Done(user)
+            user = user_rows.update_user(conn, user.id, {"disabled_at": now})
             session_rows.delete_sessions_of(conn, user.id)
             user_rows.raise_revocation_generation(conn)
-        self._access_revoked()
-        return user
+            return Done(user, self._access_revoked)
+
+        return self._write(disable)
 
     def verify(self, password_hash: str, password: str) -> bool:
         try:
@@ -141,12 +153,14 @@ class UserActions(ActionsBase):
     def create_token(self, email: str) -> tuple[User, str]:
         """A new API token for the user; the token itself is returned once and never stored."""
         token = new_token()
-        with self.db.write() as conn:
+        now = self.clock()
+
+        def create(conn: Connection) -> Done[User]:
             user = user_by_email(conn, email)
-            user_rows.insert_token(
-                conn, user.id, token_hash(token), token_prefix(token), self.clock()
-            )
-        return user, token
+            user_rows.insert_token(conn, user.id, token_hash(token), token_prefix(token), now)
+            return Done(user)
+
+        return self._write(create), token
 
     def tokens(self, user: User) -> list[StoredToken]:
         with self.db.read() as conn:
@@ -159,23 +173,27 @@ class UserActions(ActionsBase):
         if prefix is not None and not prefix.strip():
             errors.add("prefix", "must not be empty")
         errors.raise_if_any()
-        with self.db.write() as conn:
+
+        def revoke(conn: Connection) -> Done[tuple[User, int]]:
             user = user_by_email(conn, email)
             tokens = user_rows.tokens_of(conn, user.id)
             if prefix is not None:
                 tokens = [named_by(prefix.strip(), tokens, user.email)]
             revoked = user_rows.delete_tokens(conn, [t.id for t in tokens])
-        if revoked:
-            self._access_revoked()
-        return user, revoked
+            return Done((user, revoked), self._access_revoked if revoked else None)
+
+        return self._write(revoke)
 
     def revoke_token(self, user: User, token_id: int) -> None:
         """Revoke one of the user's own tokens, by its id (the account page)."""
-        with self.db.write() as conn:
+
+        def revoke(conn: Connection) -> Done[None]:
             if token_id not in {t.id for t in user_rows.tokens_of(conn, user.id)}:
                 raise NotFound(f"you have no API token {token_id}")
             user_rows.delete_tokens(conn, [token_id])
-        self._access_revoked()
+            return Done(None, self._access_revoked)
+
+        self._write(revoke)
 
 
 def user_by_email(conn: Connection, email: str) -> User:

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from liveblog.storage.writer import POSTGRES_LANES, Writer
+
 WRITE_OPTION = "liveblog_write"
 
 
@@ -60,8 +62,13 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+            in_memory = parsed.database in (None, "", ":memory:") or "mode=memory" in self.url
+            lanes = 0 if in_memory else 1
         else:
             _ping_when_idle(self.engine)
+            lanes = POSTGRES_LANES
+        self.writer = Writer(self.write, lanes=lanes)
+        """The owner of this process's writes: actions run their transactions through it."""
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -90,6 +97,7 @@ class Database:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        self.writer.close()
         self.engine.dispose()
 
 

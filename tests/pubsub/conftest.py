@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
@@ -31,6 +30,7 @@ from liveblog.pubsub.postgres import PostgresBroker, conninfo_from_url
 from liveblog.pubsub.redis import RedisBroker
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 from tests.local_servers import REDIS_HINT, REDIS_URL
+from tests.ports import free_port
 
 # Short timings so that lost links are found and retried quickly; production uses the defaults.
 FAST: dict[str, float] = {
@@ -104,14 +104,6 @@ class Recorder:
 
     async def wait_reconnects(self, count: int, timeout: float = WAIT) -> None:
         await self.wait_until(lambda: self.reconnects >= count, f"{count} reconnect(s)", timeout)
-
-
-def free_port() -> int:
-    """A local TCP port with nothing listening on it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _with_port(url: str, port: int) -> str:

@@ -30,6 +30,7 @@ import pytest
 
 from liveblog.web.workers import Listeners, Supervisor, WorkersFailed
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
+from tests.ports import free_port
 from tests.waiting import wait_until as wait_for
 from tests.web.live.processes import (
     LIVEBLOG,
@@ -38,7 +39,6 @@ from tests.web.live.processes import (
     Reader,
     Reply,
     drain,
-    free_port,
     fresh_postgres_database,
     prepare_database,
     request,

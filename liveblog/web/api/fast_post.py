@@ -11,21 +11,20 @@ What this route skips, measured with py-spy on the publish benchmark: dependency
 handler's endpoint and telemetry bookkeeping and the parameter validation of the generic
 route. The checks themselves are the same calls: the token through
 :func:`liveblog.web.auth.token_user`, the fields through the same pydantic model, the write
-through :meth:`Actions.create_entry` in a worker thread, and domain errors propagate to the same
+through :meth:`Actions.create_entry_async` (checks on the loop, the transaction on the
+writer's lane, no worker thread), and domain errors propagate to the same
 exception handlers (every middleware still runs: this is a route, not a layer in front).
 """
 
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import ValidationError
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
@@ -78,14 +77,12 @@ class FastCreateEntry(BaseRoute):
         services = services_of(HTTPConnection(scope))
         user = await token_user(services, token)
         slug = scope["path_params"]["slug"]
-        post = partial(
-            services.actions.create_entry,
+        entry = await services.actions.create_entry_async(
             user,
             slug,
             **payload.model_dump(),
             idempotency_key=_header(scope, b"idempotency-key"),
         )
-        entry = await run_in_threadpool(post)
         headers = {
             "ETag": etag(entry),
             "Cache-Control": "no-cache",

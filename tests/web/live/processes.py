@@ -35,6 +35,7 @@ from liveblog.storage.migrate import upgrade
 from tests.conftest import POSTGRES_HINT, POSTGRES_URL
 from tests.local_servers import REDIS_HINT as REDIS_HINT  # used by the tests
 from tests.local_servers import REDIS_URL as REDIS_URL
+from tests.ports import free_port
 from tests.web.live.sse_reading import HOST, dechunk, parse_block, read_head, stream_request
 
 LIVEBLOG = Path(sys.executable).parent / "liveblog"
@@ -125,14 +126,6 @@ def request(
 
 
 # -- server processes -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A local TCP port with nothing listening on it (just now)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @dataclass
