@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 from sqlalchemy import Connection
 
@@ -44,61 +44,39 @@ IfMatch = int | frozenset[int] | Literal["*"] | None
 named (refused: 428), one version or several (any of them), or :data:`ANY_VERSION`."""
 
 
+class NewEntry(TypedDict, total=False):
+    """The optional fields of a post (:meth:`EntryActions.create_entry`), with their defaults:
+    no headline, not a key event, not pinned, no source, published now, no idempotency key."""
+
+    headline: str | None
+    key_event: bool
+    pinned: bool
+    source: str | None
+    published_at: datetime | None
+    idempotency_key: str | None
+
+
 class EntryActions(ActionsBase):
     def create_entry(
-        self,
-        actor: User,
-        slug: str,
-        *,
-        body: str,
-        headline: str | None = None,
-        key_event: bool = False,
-        pinned: bool = False,
-        source: str | None = None,
-        published_at: datetime | None = None,
-        idempotency_key: str | None = None,
+        self, actor: User, slug: str, *, body: str, **fields: Unpack[NewEntry]
     ) -> Entry:
         """Post an entry. With an ``idempotency_key``, the same key from the same user within
         :data:`IDEMPOTENCY_HOURS` returns the entry the first use posted (and posts nothing);
         the same key with other fields is refused."""
-        post = self._entry_post(
-            actor, slug, body, headline, key_event, pinned, source, published_at, idempotency_key
-        )
-        return self._write(post, blog=slug)
+        return self._write(self._entry_post(actor, slug, body, fields), blog=slug)
 
     async def create_entry_async(
-        self,
-        actor: User,
-        slug: str,
-        *,
-        body: str,
-        headline: str | None = None,
-        key_event: bool = False,
-        pinned: bool = False,
-        source: str | None = None,
-        published_at: datetime | None = None,
-        idempotency_key: str | None = None,
+        self, actor: User, slug: str, *, body: str, **fields: Unpack[NewEntry]
     ) -> Entry:
         """:meth:`create_entry` from the event loop, without a worker thread: the checks and
         the Markdown run on the loop, the transaction on the writer's lane."""
-        post = self._entry_post(
-            actor, slug, body, headline, key_event, pinned, source, published_at, idempotency_key
-        )
-        return await self._write_async(post, blog=slug)
+        return await self._write_async(self._entry_post(actor, slug, body, fields), blog=slug)
 
-    def _entry_post(
-        self,
-        actor: User,
-        slug: str,
-        body: str,
-        headline: str | None,
-        key_event: bool,
-        pinned: bool,
-        source: str | None,
-        published_at: datetime | None,
-        idempotency_key: str | None,
-    ) -> Body[Entry]:
+    def _entry_post(self, actor: User, slug: str, body: str, fields: NewEntry) -> Body[Entry]:
         """Check a post and render its Markdown; the transaction that stores it."""
+        headline, source = fields.get("headline"), fields.get("source")
+        key_event, pinned = fields.get("key_event", False), fields.get("pinned", False)
+        published_at, idempotency_key = fields.get("published_at"), fields.get("idempotency_key")
         now = self.clock()
         errors = rules.Collector()
         clean = _entry_text(errors, body=body, headline=headline, source=source)

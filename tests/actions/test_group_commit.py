@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -22,16 +21,10 @@ from liveblog.storage import users as user_rows
 from liveblog.storage.database import Database
 from liveblog.storage.tables import blogs, entries, events
 from liveblog.storage.writer import Done, Writer
+from tests.waiting import wait_until
 
 SLUGS = ("nord", "sued", "west")
 WAIT_S = 60.0
-
-
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.001)
 
 
 def _logs(db: Database) -> dict[str, list[tuple[int, str]]]:
@@ -81,7 +74,8 @@ def one_lane(db: Database) -> Iterator[Database]:
 
 
 @pytest.fixture
-def newsroom(one_lane: Database, actions: Actions, admin: User, editor: User) -> User:
+def newsroom(db: Database, actions: Actions, admin: User, editor: User) -> User:
+    """The blogs of :data:`SLUGS`, with ``editor`` an editor in each (returned)."""
     for slug in SLUGS:
         actions.create_blog(admin, slug=slug, title=slug.title())
         actions.add_member(admin, slug, editor.email, "editor")
@@ -120,7 +114,7 @@ def test_a_group_keeps_each_blogs_numbers_and_fails_its_bad_posts_alone(
     )
     with ThreadPoolExecutor(len(calls)) as pool:
         futures = [pool.submit(call) for call in calls]
-        _wait_until(lambda: db.writer.waiting() == len(calls), "every call queued")
+        wait_until(lambda: db.writer.waiting() == len(calls), WAIT_S, "every call queued")
         release.set()
         held.result(WAIT_S)
         outcomes: list[object] = []
@@ -146,11 +140,9 @@ def test_a_group_keeps_each_blogs_numbers_and_fails_its_bad_posts_alone(
 
 
 def test_threads_posting_at_once_leave_gap_free_logs(
-    db: Database, actions: Actions, admin: User, editor: User
+    db: Database, actions: Actions, newsroom: User
 ) -> None:
-    for slug in SLUGS:
-        actions.create_blog(admin, slug=slug, title=slug.title())
-        actions.add_member(admin, slug, editor.email, "editor")
+    editor = newsroom
     posts = 16 * 6
 
     def post(n: int) -> Entry:
@@ -185,11 +177,9 @@ def _post_from_a_process(url: str, email: str, worker: int) -> None:
 
 
 def test_processes_posting_at_once_leave_gap_free_logs(
-    db: Database, actions: Actions, admin: User, editor: User
+    db: Database, actions: Actions, newsroom: User
 ) -> None:
-    for slug in SLUGS:
-        actions.create_blog(admin, slug=slug, title=slug.title())
-        actions.add_member(admin, slug, editor.email, "editor")
+    editor = newsroom
     url = db.engine.url.render_as_string(hide_password=False)
     spawn = multiprocessing.get_context("spawn")
     processes = [

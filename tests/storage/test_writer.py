@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 
@@ -16,15 +15,9 @@ from sqlalchemy.exc import DBAPIError
 
 from liveblog.storage.database import Database
 from liveblog.storage.writer import Done, Writer
+from tests.waiting import wait_until
 
 WAIT_S = 30.0
-
-
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.001)
 
 
 @pytest.fixture
@@ -76,7 +69,7 @@ def test_bodies_that_wait_together_commit_together(db: Database, writer: Writer)
     gate = Gate(writer)
     before = writer.stats()
     futures = [writer.submit(_insert(n)) for n in range(1, 11)]
-    _wait_until(lambda: writer.waiting() == 10, "10 queued bodies")
+    wait_until(lambda: writer.waiting() == 10, WAIT_S, "10 queued bodies")
     gate.open()
     assert [f.result(WAIT_S) for f in futures] == list(range(1, 11))
     after = writer.stats()
@@ -103,7 +96,7 @@ def test_a_body_that_fails_fails_alone(db: Database, writer: Writer) -> None:
         writer.submit(breaks_the_transaction),  # on PostgreSQL this aborts the transaction
         writer.submit(_insert(3)),
     ]
-    _wait_until(lambda: writer.waiting() == 5, "5 queued bodies")
+    wait_until(lambda: writer.waiting() == 5, WAIT_S, "5 queued bodies")
     gate.open()
     assert futures[0].result(WAIT_S) == 1
     with pytest.raises(ValueError, match="refused by its own check"):
