@@ -105,9 +105,11 @@ class EntryActions(ActionsBase):
                 if earlier is not None:
                     return Done(earlier)
             written = self._unpin_others(conn, blog.id, None, now, actor) if pinned else []
-            entry = entry_rows.insert_entry(conn, {"blog_id": blog.id, **row})
+            entry, seq = entry_rows.insert_numbered(conn, {"blog_id": blog.id, **row}, now)
             written.append(
-                self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor)
+                self._entry_event(
+                    conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor, seq=seq
+                )
             )
             if key is not None:
                 cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
@@ -218,10 +220,18 @@ class EntryActions(ActionsBase):
 
     @staticmethod
     def _entry_event(
-        conn: Connection, blog_id: int, type_: EventType, entry: Entry, now: datetime, actor: User
+        conn: Connection,
+        blog_id: int,
+        type_: EventType,
+        entry: Entry,
+        now: datetime,
+        actor: User,
+        *,
+        seq: int | None = None,
     ) -> Event:
+        """Store the entry's event (numbered here unless the caller took ``seq``)."""
         payload = {"entry": entry_payload(entry)}
-        event = append_event(conn, blog_id, type_, payload, now, actor)
+        event = append_event(conn, blog_id, type_, payload, now, actor, seq=seq)
         event_log.supersede(conn, event)  # earlier events no longer carry old or deleted text
         return event
 
