@@ -13,7 +13,8 @@ PostgreSQL one fsync and one round trip) instead of one each.
 A body that fails fails alone: the transaction is rolled back and the others run again in a
 new one without it (bodies are functions of the connection only, so running one again gives
 the same rows; nothing of a failed run is kept, no event number is used up). The failing body's
-caller gets its own exception.
+caller gets its own exception; a deadlock or serialization failure instead runs the whole group
+again (:data:`MAX_RETRIES`).
 
 SQLite has one lane (its writers queue on the database lock anyway; the lane keeps them from
 waiting on each other's ``busy_timeout`` inside one process). PostgreSQL has
@@ -46,6 +47,9 @@ POSTGRES_LANES = 4
 """Write lanes (threads with a connection each) per process on PostgreSQL."""
 MAX_GROUP = 64
 """The most bodies one transaction runs (a bound on how long a group holds its locks)."""
+MAX_RETRIES = 3
+"""How often a group runs again after a deadlock or serialization failure before the body that
+met it fails alone."""
 
 
 @dataclass(frozen=True)
@@ -215,10 +219,15 @@ class Writer:
         """Run the group in one transaction; a body that fails is dropped and the rest run
         again in a new one (see the module)."""
         live = sorted(group, key=lambda job: job.key)  # one lock order for every group
+        retries = 0
         while live:
             try:
                 outcomes = list(self._transaction(live))
             except _Failed as failed:
+                if _transient(failed.error) and retries < MAX_RETRIES:
+                    retries += 1  # the database broke a lock cycle: the same group again
+                    log.warning("write group of %d retried: %s", len(live), failed.error)
+                    continue
                 failed.job.future.set_exception(failed.error)
                 live.remove(failed.job)
                 continue
@@ -249,6 +258,19 @@ class Writer:
             raise
         self._count(len(outcomes))
         return iter(outcomes)
+
+
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the statement's failure says nothing
+about the body, only about the moment."""
+
+
+def _transient(error: Exception) -> bool:
+    """Whether ``error`` is the database refusing this moment rather than this write: two
+    groups of different lanes (or processes) can wait for each other's rows that are not a
+    blog's (an author's idempotency keys, a user's sessions), which a single write could not."""
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def _after(done: Done[Any]) -> None:

@@ -160,3 +160,40 @@ def test_in_memory_sqlite_writes_inline() -> None:
         assert db.writer.waiting() == 0
     finally:
         db.dispose()
+
+
+def test_a_deadlock_between_lanes_is_retried_not_failed(postgres_database: Database) -> None:
+    """Two lanes whose transactions wait for each other's rows (PostgreSQL only: SQLite's one
+    lock for the whole database admits no cycle): the database aborts one of them; that group
+    runs again once the other has committed, and both succeed."""
+    db = postgres_database
+    with db.write() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS writer_probe (n INTEGER PRIMARY KEY)"))
+        conn.execute(text("DELETE FROM writer_probe"))
+        conn.execute(text("INSERT INTO writer_probe (n) VALUES (1), (2)"))
+    both_hold_one = threading.Barrier(2, timeout=WAIT_S)
+    runs: list[str] = []
+
+    def crossing(first: int, second: int) -> Callable[[Connection], Done[str]]:
+        def body(conn: Connection) -> Done[str]:
+            name = f"{first}->{second}"
+            runs.append(name)
+            touch = "UPDATE writer_probe SET n = n WHERE n = :n"
+            conn.execute(text(touch), {"n": first})
+            if runs.count(name) == 1:  # only the first run meets the other halfway
+                both_hold_one.wait()
+            conn.execute(text(touch), {"n": second})
+            return Done(name)
+
+        return body
+
+    lanes = [Writer(db.write, lanes=1), Writer(db.write, lanes=1)]
+    try:
+        futures = [lanes[0].submit(crossing(1, 2)), lanes[1].submit(crossing(2, 1))]
+        assert sorted(f.result(WAIT_S) for f in futures) == ["1->2", "2->1"]
+    finally:
+        for lane in lanes:
+            lane.close()
+        with db.write() as conn:
+            conn.execute(text("DROP TABLE writer_probe"))
+    assert len(runs) == 3  # one of them ran again after the database broke the cycle
