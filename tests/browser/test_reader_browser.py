@@ -163,9 +163,16 @@ def test_permalink_and_anchor(
 
     page.get_by_role("link", name="Zurück zum Liveblog").click()
     assert page.url == live_server.url(f"/live/{SLUG}#entry-{target}")
-    box = page.locator(f"#entry-{target}").bounding_box()
-    assert box is not None
-    assert 0 <= box["y"] < 640
+    # The browser scrolls to the fragment once the page is laid out, which may be after the
+    # click returns: wait for the entry to be in view (a timeout if it never is).
+    page.wait_for_function(
+        """id => {
+            const top = document.getElementById(id).getBoundingClientRect().top;
+            return top >= 0 && top < 640;
+        }""",
+        arg=f"entry-{target}",
+        timeout=10_000,
+    )
 
 
 def test_keyboard_users_get_a_visible_skip_link(
