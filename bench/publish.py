@@ -7,7 +7,8 @@ in the body (``#seq=<n>;t=<ns>#``); the reader's receive time minus that is the 
 go one at a time: the next one only after the reader has the previous one (and 10 ms more).
 PostgreSQL: a database of our own is created on the server at ``--postgres-url`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``) and dropped afterwards. nchan, one 512-byte
-message per publish, is a reference row (no database, no rendering) with no ratio.
+message per publish, is the peer (no database, no rendering): ``ratio publish-<db> median_ms``
+is liveblog's median over nchan's in the same run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench.common import (
     BenchError,
     Options,
     Processes,
+    Ratio,
     Report,
     Result,
     check_tools,
@@ -54,6 +56,7 @@ WARMUP = 20
 GAP_S = 0.01
 DELIVERY_TIMEOUT_S = 10.0
 TARGET_MS = {"sqlite": 5.0, "postgresql": 10.0}
+RATIO_TARGETS = {"sqlite": "≤ 5x nchan, aim 3x", "postgresql": "≤ 8x nchan, aim 5x"}
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASES = ("sqlite", "postgresql")
 
@@ -268,9 +271,20 @@ def run(options: Options) -> Report:
                 result = _result("nchan", "publish-memory", got, foreign, database=None)
                 _log(result)
                 report.results.append(result)
+                _ratios(report, result)
     finally:
         os.sched_setaffinity(0, affinity)
     return report
+
+
+def _ratios(report: Report, nchan: Result) -> None:
+    """Issue 12's figures: each database's median over nchan's in the same run."""
+    assert nchan.median_ms
+    for r in report.results:
+        database = r.extra.get("database")
+        if r.system == "liveblog" and r.median_ms is not None and database in RATIO_TARGETS:
+            ratio = r.median_ms / nchan.median_ms
+            report.ratios.append(Ratio(r.workload, "median_ms", ratio, RATIO_TARGETS[database]))
 
 
 def _log(r: Result) -> None:
