@@ -45,15 +45,22 @@ _WITH_ROLE = (
 _BY_ID = select(blogs).where(blogs.c.id == bindparam("blog_id"))
 
 
+def numbering(blog_id: str = "blog_id", now: str = "now") -> ReturningUpdate[Any]:
+    """The statement that takes a blog's next event number (``RETURNING last_seq``), with its
+    parameters named ``blog_id`` and ``now`` (other names where it is part of a larger
+    statement whose own columns use those)."""
+    return (
+        update(blogs)
+        .where(blogs.c.id == bindparam(blog_id))
+        .values(last_seq=blogs.c.last_seq + 1, updated_at=bindparam(now))
+        .returning(blogs.c.last_seq)
+    )
+
+
 @cache
 def _next_seq() -> ReturningUpdate[Any]:
     """:func:`next_seq`'s statement, built once."""
-    return (
-        update(blogs)
-        .where(blogs.c.id == bindparam("blog_id"))
-        .values(last_seq=blogs.c.last_seq + 1, updated_at=bindparam("now"))
-        .returning(blogs.c.last_seq)
-    )
+    return numbering()
 
 
 def by_slug(conn: Connection, slug: str, *, lock: bool = False) -> Blog | None:

@@ -7,12 +7,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.sql.dml import ReturningInsert
 
 from liveblog.domain.models import Entry
-from liveblog.storage.blogs import next_seq
-from liveblog.storage.tables import blogs, entries
+from liveblog.storage.blogs import next_seq, numbering
+from liveblog.storage.tables import entries
 
 
 def entry_from_row(row: RowMapping) -> Entry:
@@ -59,15 +59,9 @@ def _insert_numbered() -> ReturningInsert[Any]:
     """PostgreSQL: the entry insert with the blog's next event number taken in the same
     statement (the counter's ``UPDATE`` as a data-modifying CTE, which runs to completion
     whether or not the insert reads it)."""
-    next_seq = (
-        update(blogs)
-        .where(blogs.c.id == bindparam("seq_blog_id"))
-        .values(last_seq=blogs.c.last_seq + 1, updated_at=bindparam("seq_now"))
-        .returning(blogs.c.last_seq)
-        .cte("next_seq")
-    )
-    taken = select(next_seq.c.last_seq).scalar_subquery().label("taken_seq")
-    return insert(entries).add_cte(next_seq).returning(*entries.c, taken)
+    numbered = numbering("seq_blog_id", "seq_now").cte("next_seq")
+    taken = select(numbered.c.last_seq).scalar_subquery().label("taken_seq")
+    return insert(entries).add_cte(numbered).returning(*entries.c, taken)
 
 
 def insert_numbered(conn: Connection, values: dict[str, Any], now: datetime) -> tuple[Entry, int]:

@@ -32,7 +32,7 @@ import logging
 import queue
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -128,16 +128,19 @@ class Writer:
         """Queue ``body`` on its lane; the future holds its result once committed."""
         if getattr(self._lane_of_thread, "lane", None) is not None:
             raise RuntimeError("a write body may not start another write (it would wait on itself)")
-        if not self._queues or (not self._threads and not self._start()):
-            future: Future[T] = Future()
-            try:
-                future.set_result(self._inline(body))
-            except Exception as exc:
-                future.set_exception(exc)
-            return future
-        job = _Job(body, key)
-        self._queues[zlib.crc32(key.encode()) % len(self._queues)].put(job)
-        return job.future
+        if self._queues:
+            job = _Job(body, key)
+            with self._start_lock:  # queued before close()'s stop signal, or not at all
+                if not self._closed:
+                    self._start()
+                    self._queues[zlib.crc32(key.encode()) % len(self._queues)].put(job)
+                    return job.future
+        future: Future[T] = Future()
+        try:
+            future.set_result(self._inline(body))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
 
     def waiting(self) -> int:
         """Bodies queued that no lane has taken yet."""
@@ -157,8 +160,8 @@ class Writer:
         with self._start_lock:
             self._closed = True
             threads, self._threads = self._threads, []
-        for lane in self._queues[: len(threads)]:
-            lane.put(None)
+            for lane in self._queues[: len(threads)]:
+                lane.put(None)
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join()
@@ -174,18 +177,16 @@ class Writer:
         _after(done)
         return done.result
 
-    def _start(self) -> bool:
-        with self._start_lock:
-            if self._closed:
-                return False
-            if not self._threads:
-                for n, lane in enumerate(self._queues):
-                    thread = threading.Thread(
-                        target=self._serve, args=(n, lane), name=f"liveblog-writer-{n}", daemon=True
-                    )
-                    thread.start()
-                    self._threads.append(thread)
-            return True
+    def _start(self) -> None:
+        """Start the lanes on the first write (the caller holds ``_start_lock``)."""
+        if self._threads:
+            return
+        for n, lane in enumerate(self._queues):
+            thread = threading.Thread(
+                target=self._serve, args=(n, lane), name=f"liveblog-writer-{n}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
 
     def _serve(self, n: int, lane: queue.SimpleQueue[_Job[Any] | None]) -> None:
         self._lane_of_thread.lane = n
@@ -222,7 +223,7 @@ class Writer:
         retries = 0
         while live:
             try:
-                outcomes = list(self._transaction(live))
+                outcomes = self._transaction(live)
             except _Failed as failed:
                 if _transient(failed.error) and retries < MAX_RETRIES:
                     retries += 1  # the database broke a lock cycle: the same group again
@@ -241,7 +242,7 @@ class Writer:
                 job.future.set_result(done.result)
             return
 
-    def _transaction(self, jobs: list[_Job[Any]]) -> Iterator[tuple[_Job[Any], Done[Any]]]:
+    def _transaction(self, jobs: list[_Job[Any]]) -> list[tuple[_Job[Any], Done[Any]]]:
         outcomes = []
         try:
             with self._begin() as conn:
@@ -257,7 +258,7 @@ class Writer:
             self._count(len(outcomes), len(jobs) - len(outcomes))
             raise
         self._count(len(outcomes))
-        return iter(outcomes)
+        return outcomes
 
 
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
