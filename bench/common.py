@@ -15,8 +15,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TextIO, TypeVar
@@ -307,6 +308,23 @@ class Processes(ClosedOnExit):
             self.stop(proc)
 
     close = stop_all
+
+
+@contextlib.contextmanager
+def as_client(workload: str) -> Iterator[tuple[Path, Processes]]:
+    """This process on the client core (it publishes or reads), a temporary work folder and the
+    workload's child processes; on exit the children are stopped, the folder removed and the
+    process's cores as they were."""
+    affinity = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {CLIENT_CORE})
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"liveblog-bench-{workload}-") as tmp,
+            Processes() as procs,
+        ):
+            yield Path(tmp), procs
+    finally:
+        os.sched_setaffinity(0, affinity)
 
 
 def install_signal_handlers() -> None:

@@ -29,11 +29,9 @@ import argparse
 import http.client
 import json
 import math
-import os
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,12 +53,14 @@ from bench.common import (
     Ratio,
     Report,
     Result,
+    as_client,
     check_tools,
     cpu_seconds,
     log,
     rss_kb,
     undisturbed,
 )
+from bench.many_blogs import blog_with_editor
 from bench.nchan import SUB_PATH, NchanPublisher, check_nchan, start_nchan
 from bench.servers import Server, start_liveblog
 from bench.sse_client import Deliveries, SseClients, build_client, marker, raise_fd_limit
@@ -187,18 +187,9 @@ def liveblog_database(url: str) -> str:
         upgrade(db)
         actions = Actions(db)
         admin = actions.create_user("bench-admin@example.org", "admin", "bench-password-1")
-        actions.create_blog(
-            admin,
-            slug=SLUG,
-            title="Liveblog: Fan-out",
-            summary="Ein Blog, dessen Leser alle dasselbe Ereignis bekommen.",
-            language="de",
-            timezone="Europe/Berlin",
-        )
-        actions.create_user(EDITOR, "user", "bench-password-2")
-        actions.add_member(admin, SLUG, EDITOR, "editor")
-        _, token = actions.create_token(EDITOR)
-        return token
+        title = "Liveblog: Fan-out"
+        summary = "Ein Blog, dessen Leser alle dasselbe Ereignis bekommen."
+        return blog_with_editor(actions, admin, SLUG, title, summary, EDITOR)
     finally:
         db.dispose()
 
@@ -572,63 +563,52 @@ def run(options: Options) -> Report:
     report = Report()
     if fd_limit < LARGE_COUNT + FD_RESERVE and not settings.subscribers:
         report.notes.append(f"no {LARGE_COUNT:,}-reader run: the open-file limit is {fd_limit}")
-    affinity = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {CLIENT_CORE})  # the publisher is a client too
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="liveblog-bench-fanout-") as tmp,
-            Processes() as procs,
-        ):
-            workdir = Path(tmp)
-            template = workdir / "template.db"
-            token = liveblog_database(f"sqlite:///{template}")
-            log(
-                f"fan-out: {', '.join(f'{n:,}' for n in counts)} readers, {events} events every "
-                f"{settings.interval_ms:g} ms, payload {settings.payload} bytes, {rounds} "
-                f"round(s); servers on "
-                f"core {SERVER_CORE}, client and publisher on core {CLIENT_CORE}; "
-                f"open-file limit {fd_limit}"
-            )
-            for n in counts:
-                runs: dict[str, list[Result]] = {system: [] for system in settings.systems}
-                # Rounds alternate between the systems, so passing load elsewhere hits both.
-                for round_ in range(rounds):
-                    for system in settings.systems:
-                        measured, foreign = undisturbed(
-                            report,
-                            options,
-                            f"fanout-{n} on {system}",
-                            partial(
-                                _measure,
-                                system,
-                                n,
-                                events,
-                                settings,
-                                procs,
-                                workdir,
-                                template,
-                                token,
-                                fd_limit,
-                                settings.profile and round_ == 0,
-                            ),
-                        )
-                        result = result_of(
-                            measured, settings.payload, settings.interval_ms, foreign
-                        )
-                        _log_result(result, round_ + 1, rounds)
-                        runs[system].append(result)
-                pair = {system: combine(done) for system, done in runs.items()}
-                for system, result in pair.items():
-                    report.results.append(result)
-                    if result.lost or result.duplicated:
-                        report.notes.append(
-                            f"{system} fanout-{n}: {result.lost} lost, {result.duplicated} "
-                            "duplicated deliveries (all rounds)"
-                        )
-                if len(pair) == 2:
-                    _ratios(report, f"fanout-{n}", pair["liveblog"], pair["nchan"])
-    finally:
-        os.sched_setaffinity(0, affinity)
+    with as_client("fanout") as (workdir, procs):
+        template = workdir / "template.db"
+        token = liveblog_database(f"sqlite:///{template}")
+        log(
+            f"fan-out: {', '.join(f'{n:,}' for n in counts)} readers, {events} events every "
+            f"{settings.interval_ms:g} ms, payload {settings.payload} bytes, {rounds} "
+            f"round(s); servers on "
+            f"core {SERVER_CORE}, client and publisher on core {CLIENT_CORE}; "
+            f"open-file limit {fd_limit}"
+        )
+        for n in counts:
+            runs: dict[str, list[Result]] = {system: [] for system in settings.systems}
+            # Rounds alternate between the systems, so passing load elsewhere hits both.
+            for round_ in range(rounds):
+                for system in settings.systems:
+                    measured, foreign = undisturbed(
+                        report,
+                        options,
+                        f"fanout-{n} on {system}",
+                        partial(
+                            _measure,
+                            system,
+                            n,
+                            events,
+                            settings,
+                            procs,
+                            workdir,
+                            template,
+                            token,
+                            fd_limit,
+                            settings.profile and round_ == 0,
+                        ),
+                    )
+                    result = result_of(measured, settings.payload, settings.interval_ms, foreign)
+                    _log_result(result, round_ + 1, rounds)
+                    runs[system].append(result)
+            pair = {system: combine(done) for system, done in runs.items()}
+            for system, result in pair.items():
+                report.results.append(result)
+                if result.lost or result.duplicated:
+                    report.notes.append(
+                        f"{system} fanout-{n}: {result.lost} lost, {result.duplicated} "
+                        "duplicated deliveries (all rounds)"
+                    )
+            if len(pair) == 2:
+                _ratios(report, f"fanout-{n}", pair["liveblog"], pair["nchan"])
     if len(settings.systems) == 2 and report.results:
         sizes = {r.system: r.extra["bytes_per_event"] for r in report.results}
         report.notes.append(

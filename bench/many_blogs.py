@@ -7,8 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bench.common import BenchError, http_get
+
+if TYPE_CHECKING:  # liveblog is imported where it is used (the client side stays light)
+    from liveblog.actions import Actions
+    from liveblog.domain.models import User
 
 PAGE = 500
 """Events per poll while checking the log (the endpoint's largest ``limit``)."""
@@ -18,6 +23,19 @@ PAGE = 500
 class Blog:
     slug: str
     token: str
+
+
+def blog_with_editor(
+    actions: Actions, admin: User, slug: str, title: str, summary: str, editor: str
+) -> str:
+    """An open German blog with a new user ``editor`` as its editor; that editor's API token."""
+    actions.create_blog(
+        admin, slug=slug, title=title, summary=summary, language="de", timezone="Europe/Berlin"
+    )
+    actions.create_user(editor, "user", "bench-password-2")
+    actions.add_member(admin, slug, editor, "editor")
+    _, token = actions.create_token(editor)
+    return token
 
 
 def seed_blogs(url: str, count: int) -> list[Blog]:
@@ -39,18 +57,10 @@ def seed_blogs(url: str, count: int) -> list[Blog]:
         blogs = []
         for n in range(1, count + 1):
             slug = f"writes-{n:03d}"
+            title = f"Liveblog: Schreiblast {n}"
+            summary = "Einer von vielen Blogs, die gleichzeitig Einträge bekommen."
             editor = f"bench-editor-{n:03d}@example.org"
-            actions.create_blog(
-                admin,
-                slug=slug,
-                title=f"Liveblog: Schreiblast {n}",
-                summary="Einer von vielen Blogs, die gleichzeitig Einträge bekommen.",
-                language="de",
-                timezone="Europe/Berlin",
-            )
-            actions.create_user(editor, "user", "bench-password-2")
-            actions.add_member(admin, slug, editor, "editor")
-            _, token = actions.create_token(editor)
+            token = blog_with_editor(actions, admin, slug, title, summary, editor)
             blogs.append(Blog(slug, token))
         return blogs
     finally:

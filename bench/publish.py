@@ -14,9 +14,7 @@ is liveblog's median over nchan's in the same run.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +24,6 @@ from functools import partial
 from pathlib import Path
 
 from bench.common import (
-    CLIENT_CORE,
     NGINX,
     TASKSET,
     BenchError,
@@ -35,6 +32,7 @@ from bench.common import (
     Ratio,
     Report,
     Result,
+    as_client,
     check_tools,
     log,
     undisturbed,
@@ -79,8 +77,8 @@ def _databases(text: str) -> tuple[str, ...]:
     return names
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--posts", type=int, help=f"measured posts (default {POSTS}, quick 50)")
+def add_database_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--postgres-url`` and ``--databases``, for every workload measured on both databases."""
     parser.add_argument(
         "--postgres-url",
         default=DEFAULT_POSTGRES,
@@ -89,6 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--databases", type=_databases, default=DATABASES, help="sqlite,postgresql (default both)"
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--posts", type=int, help=f"measured posts (default {POSTS}, quick 50)")
+    add_database_arguments(parser)
     parser.add_argument("--no-nchan", action="store_true", help="leave out the nchan reference row")
 
 
@@ -214,66 +217,55 @@ def run(options: Options) -> Report:
     build_client()
     posts = settings.posts or (QUICK_POSTS if options.quick else POSTS)
     report = Report()
-    affinity = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {CLIENT_CORE})
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="liveblog-bench-publish-") as tmp,
-            Processes() as procs,
-        ):
-            workdir = Path(tmp)
-            log(f"publish: {posts} posts, one reader, one at a time")
-            for database in settings.databases:
-                action: Callable[[], Latencies]
-                if database == "sqlite":
-                    path = workdir / "publish.db"
-                    url = f"sqlite:///{path}"
-                    token = liveblog_database(url)
-                    action = partial(_liveblog_run, procs, workdir, url, token, posts)
-                    got, foreign = undisturbed(report, options, "publish-sqlite", action)
-                    path.unlink()
-                else:
-                    try:
-                        with postgres_database(settings.postgres_url) as url:
-                            token = liveblog_database(url)
-                            action = partial(_liveblog_run, procs, workdir, url, token, posts)
-                            got, foreign = undisturbed(
-                                report, options, "publish-postgresql", action
-                            )
-                    except BenchError as exc:
-                        log(f"  skipped PostgreSQL: {exc}")
-                        report.notes.append(f"publish-postgresql skipped: {exc}")
-                        continue
-                result = _result(
-                    "liveblog",
-                    f"publish-{database}",
-                    got,
-                    foreign,
-                    database=database,
-                    target_median_ms=TARGET_MS[database],
-                )
-                _log(result)
-                report.results.append(result)
-                assert result.median_ms is not None
-                met = "met" if result.median_ms <= TARGET_MS[database] else "MISSED"
-                report.notes.append(
-                    f"publish-{database}: median {result.median_ms:.2f} ms, target "
-                    f"≤ {TARGET_MS[database]:g} ms: {met}"
-                )
-            if settings.nchan:
-                fd_limit = 4096
-                got, foreign = undisturbed(
-                    report,
-                    options,
-                    "publish-nchan",
-                    partial(_nchan_run, procs, workdir, posts, fd_limit),
-                )
-                result = _result("nchan", "publish-memory", got, foreign, database=None)
-                _log(result)
-                report.results.append(result)
-                _ratios(report, result)
-    finally:
-        os.sched_setaffinity(0, affinity)
+    with as_client("publish") as (workdir, procs):
+        log(f"publish: {posts} posts, one reader, one at a time")
+        for database in settings.databases:
+            action: Callable[[], Latencies]
+            if database == "sqlite":
+                path = workdir / "publish.db"
+                url = f"sqlite:///{path}"
+                token = liveblog_database(url)
+                action = partial(_liveblog_run, procs, workdir, url, token, posts)
+                got, foreign = undisturbed(report, options, "publish-sqlite", action)
+                path.unlink()
+            else:
+                try:
+                    with postgres_database(settings.postgres_url) as url:
+                        token = liveblog_database(url)
+                        action = partial(_liveblog_run, procs, workdir, url, token, posts)
+                        got, foreign = undisturbed(report, options, "publish-postgresql", action)
+                except BenchError as exc:
+                    log(f"  skipped PostgreSQL: {exc}")
+                    report.notes.append(f"publish-postgresql skipped: {exc}")
+                    continue
+            result = _result(
+                "liveblog",
+                f"publish-{database}",
+                got,
+                foreign,
+                database=database,
+                target_median_ms=TARGET_MS[database],
+            )
+            _log(result)
+            report.results.append(result)
+            assert result.median_ms is not None
+            met = "met" if result.median_ms <= TARGET_MS[database] else "MISSED"
+            report.notes.append(
+                f"publish-{database}: median {result.median_ms:.2f} ms, target "
+                f"≤ {TARGET_MS[database]:g} ms: {met}"
+            )
+        if settings.nchan:
+            fd_limit = 4096
+            got, foreign = undisturbed(
+                report,
+                options,
+                "publish-nchan",
+                partial(_nchan_run, procs, workdir, posts, fd_limit),
+            )
+            result = _result("nchan", "publish-memory", got, foreign, database=None)
+            _log(result)
+            report.results.append(result)
+            _ratios(report, result)
     return report
 
 

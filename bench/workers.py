@@ -27,7 +27,6 @@ import re
 import resource
 import shutil
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,7 @@ from bench.common import (
     Ratio,
     Report,
     Result,
+    as_client,
     check_tools,
     cpu_seconds,
     free_port,
@@ -206,26 +206,17 @@ def run(options: Options) -> Report:
     events = _settings.events or (QUICK_EVENTS if options.quick else EVENTS)
     rounds = _settings.rounds or (1 if options.quick else ROUNDS)
     report = Report()
-    affinity = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {CLIENT_CORE})  # the publisher is a client too
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="liveblog-bench-workers-") as tmp,
-            Processes() as procs,
-        ):
-            workdir = Path(tmp)
-            template = workdir / "template.db"
-            token = liveblog_database(f"sqlite:///{template}")
-            runs: dict[tuple[int, int], list[Result]] = {}
-            for round_ in range(rounds):
-                log(f"round {round_ + 1} of {rounds}")
-                for n in sorted({n for ns in counts.values() for n in ns}):
-                    for workers in (1, 2):
-                        if n in counts[workers]:
-                            result = _measure(procs, workers, n, events, workdir, template, token)
-                            runs.setdefault((workers, n), []).append(result)
-    finally:
-        os.sched_setaffinity(0, affinity)
+    with as_client("workers") as (workdir, procs):
+        template = workdir / "template.db"
+        token = liveblog_database(f"sqlite:///{template}")
+        runs: dict[tuple[int, int], list[Result]] = {}
+        for round_ in range(rounds):
+            log(f"round {round_ + 1} of {rounds}")
+            for n in sorted({n for ns in counts.values() for n in ns}):
+                for workers in (1, 2):
+                    if n in counts[workers]:
+                        result = _measure(procs, workers, n, events, workdir, template, token)
+                        runs.setdefault((workers, n), []).append(result)
     medians: dict[int, list[tuple[int, float]]] = {1: [], 2: []}
     for (workers, n), results in sorted(runs.items()):
         chosen = sorted(results, key=lambda r: r.median_ms or 0.0)[len(results) // 2]

@@ -26,12 +26,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import re
 import resource
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -42,7 +40,6 @@ from typing import Any
 import uvloop
 
 from bench.common import (
-    CLIENT_CORE,
     FOREIGN_LIMIT,
     TASKSET,
     BenchError,
@@ -51,6 +48,7 @@ from bench.common import (
     Processes,
     Report,
     Result,
+    as_client,
     check_tools,
     cpu_seconds,
     log,
@@ -58,7 +56,12 @@ from bench.common import (
 )
 from bench.fanout import nearest_rank
 from bench.many_blogs import Blog, LogCheck, check_log, seed_blogs
-from bench.publish import DATABASES, DEFAULT_POSTGRES, _databases, postgres_database
+from bench.publish import (
+    DATABASES,
+    DEFAULT_POSTGRES,
+    add_database_arguments,
+    postgres_database,
+)
 from bench.seed import entry_text
 from bench.servers import start_liveblog
 
@@ -93,14 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help=f"measured window (default {SECONDS:g}, quick {QUICK_SECONDS:g})",
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=DEFAULT_POSTGRES,
-        help="a PostgreSQL server and a database to connect to while creating our own",
-    )
-    parser.add_argument(
-        "--databases", type=_databases, default=DATABASES, help="sqlite,postgresql (default both)"
-    )
+    add_database_arguments(parser)
 
 
 def configure(args: argparse.Namespace) -> None:
@@ -385,38 +381,29 @@ def run(options: Options) -> Report:
     seconds = settings.seconds or (QUICK_SECONDS if options.quick else SECONDS)
     warmup_s = QUICK_WARMUP_S if options.quick else WARMUP_S
     report = Report()
-    affinity = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {CLIENT_CORE})  # this process is the client
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="liveblog-bench-writes-") as tmp,
-            Processes() as procs,
-        ):
-            workdir = Path(tmp)
-            log(f"writes: {settings.blogs} blogs posting at once, {seconds:g} s per database")
-            for database in settings.databases:
-                wait_for_quiet(options)
-                try:
-                    place: AbstractContextManager[str]
-                    if database == "sqlite":
-                        place = nullcontext(f"sqlite:///{workdir / 'writes.db'}")
-                    else:
-                        place = postgres_database(settings.postgres_url)
-                    with place as url:
-                        result = _measure(
-                            procs, workdir, database, url, settings.blogs, warmup_s, seconds
-                        )
-                except BenchError as exc:
-                    if database != "postgresql" or "cannot create a database" not in str(exc):
-                        raise
-                    log(f"  skipped PostgreSQL: {exc}")
-                    report.notes.append(f"writes-postgresql skipped: {exc}")
-                    continue
-                _log(result)
-                report.results.append(result)
-                _notes(report, result)
-    finally:
-        os.sched_setaffinity(0, affinity)
+    with as_client("writes") as (workdir, procs):
+        log(f"writes: {settings.blogs} blogs posting at once, {seconds:g} s per database")
+        for database in settings.databases:
+            wait_for_quiet(options)
+            try:
+                place: AbstractContextManager[str]
+                if database == "sqlite":
+                    place = nullcontext(f"sqlite:///{workdir / 'writes.db'}")
+                else:
+                    place = postgres_database(settings.postgres_url)
+                with place as url:
+                    result = _measure(
+                        procs, workdir, database, url, settings.blogs, warmup_s, seconds
+                    )
+            except BenchError as exc:
+                if database != "postgresql" or "cannot create a database" not in str(exc):
+                    raise
+                log(f"  skipped PostgreSQL: {exc}")
+                report.notes.append(f"writes-postgresql skipped: {exc}")
+                continue
+            _log(result)
+            report.results.append(result)
+            _notes(report, result)
     return report
 
 
