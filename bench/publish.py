@@ -8,7 +8,9 @@ go one at a time: the next one only after the reader has the previous one (and 1
 PostgreSQL: a database of our own is created on the server at ``--postgres-url`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``) and dropped afterwards. nchan, one 512-byte
 message per publish, is the peer (no database, no rendering): ``ratio publish-<db> median_ms``
-is liveblog's median over nchan's in the same run.
+is liveblog's median over nchan's in the same run. The floor (:mod:`bench.floor`: the same
+uvicorn stack with a raw ASGI app that only forwards each post to the readers) runs in the same
+run too: ``ratio publish-floor`` is what the server stack alone costs, against nchan.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from bench.fanout import (
     nearest_rank,
 )
 from bench.nchan import SUB_PATH, NchanPublisher, start_nchan
-from bench.servers import Server, start_liveblog
+from bench.servers import Server, start_floor, start_liveblog
 from bench.sse_client import SseClients, build_client
 
 POSTS, QUICK_POSTS = 200, 50
@@ -201,6 +203,16 @@ def _liveblog_run(procs: Processes, workdir: Path, url: str, token: str, posts: 
         procs.stop(server.proc)
 
 
+def _floor_run(procs: Processes, workdir: Path, posts: int) -> Latencies:
+    server = start_floor(procs, workdir)
+    publisher = LiveblogPublisher(server.port, "floor")
+    try:
+        return _measure(server, publisher, STREAM_PATH, posts, workdir)
+    finally:
+        publisher.close()
+        procs.stop(server.proc)
+
+
 def _nchan_run(procs: Processes, workdir: Path, posts: int, fd_limit: int) -> Latencies:
     server = start_nchan(procs, workdir, 1024, fd_limit)
     publisher = NchanMessages(NchanPublisher(server.port), 512)
@@ -265,6 +277,12 @@ def run(options: Options) -> Report:
             result = _result("nchan", "publish-memory", got, foreign, database=None)
             _log(result)
             report.results.append(result)
+            got, foreign = undisturbed(
+                report, options, "publish-floor", partial(_floor_run, procs, workdir, posts)
+            )
+            floor = _result("uvicorn", "publish-floor", got, foreign, database=None)
+            _log(floor)
+            report.results.append(floor)
             _ratios(report, result)
     return report
 
@@ -277,6 +295,10 @@ def _ratios(report: Report, nchan: Result) -> None:
         if r.system == "liveblog" and r.median_ms is not None and database in RATIO_TARGETS:
             ratio = r.median_ms / nchan.median_ms
             report.ratios.append(Ratio(r.workload, "median_ms", ratio, RATIO_TARGETS[database]))
+        elif r.workload == "publish-floor" and r.median_ms is not None:
+            ratio = r.median_ms / nchan.median_ms
+            floor = "the server stack alone, for scale"
+            report.ratios.append(Ratio(r.workload, "median_ms", ratio, floor))
 
 
 def _log(r: Result) -> None:

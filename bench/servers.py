@@ -49,6 +49,15 @@ def start_liveblog(procs: Processes, database_url: str, workdir: Path) -> Server
     return _answering("liveblog", port, proc, "/healthz", 60, workdir / "liveblog.log")
 
 
+def start_floor(procs: Processes, workdir: Path) -> Server:
+    """:mod:`bench.floor` (the server stack without liveblog) on a free port, pinned to core 0."""
+    port = free_port()
+    log_path = workdir / "floor.log"
+    argv = [str(PYTHON), "-m", "bench.floor", str(port)]
+    proc = procs.start("floor", argv, core=SERVER_CORE, cwd=REPO, log_path=log_path)
+    return _answering("floor", port, proc, "/healthz", 30, log_path)
+
+
 @dataclass(frozen=True)
 class StaticFile:
     url_path: str
