@@ -32,12 +32,15 @@ from liveblog.domain.serialize import entry_payload
 from liveblog.render import markdown_to_html
 from liveblog.storage import entries as entry_rows
 from liveblog.storage import events as event_log
-from liveblog.storage import idempotency
+from liveblog.storage import idempotency, revisions
 from liveblog.storage.writer import Body, Done
 
 IDEMPOTENCY_HOURS = 24
 MAX_IDEMPOTENCY_KEY = 200
 ENTRY_FIELDS = ("body", "headline", "key_event", "pinned", "source", "published_at")
+EDIT_FIELDS = (*ENTRY_FIELDS, "correction", "minor")
+VISIBLE_EDITS = frozenset({"headline", "body", "source", "correction"})
+"""Changes that readers are told of ("updated 05:40") unless the edit is marked minor."""
 ANY_VERSION: Final = "*"
 IfMatch = int | frozenset[int] | Literal["*"] | None
 """The versions an edit or deletion may apply to (the API's ``If-Match``): ``None`` when none was
@@ -128,18 +131,27 @@ class EntryActions(ActionsBase):
         *,
         if_match: IfMatch,
     ) -> Entry:
+        """Change fields of an entry. Every change but pinning keeps the entry's content as a
+        new revision (the first one also keeps the content as posted, as revision 1).
+        ``correction`` (a note readers see under the entry, ``None`` removes it) and
+        ``minor`` (a fix readers are not told of: no "updated" mark) come with the fields."""
         now = self.clock()
         errors = rules.Collector()
-        rules.unknown_fields(errors, changes, ENTRY_FIELDS)
+        rules.unknown_fields(errors, changes, EDIT_FIELDS)
         values: dict[str, Any] = {}
-        text_changes = {k: changes[k] for k in ("body", "headline", "source") if k in changes}
+        text_changes = {
+            k: changes[k] for k in ("body", "headline", "source", "correction") if k in changes
+        }
         if text_changes:
             values.update(_entry_text(errors, **text_changes))
-        for flag in ("key_event", "pinned"):
+        for flag in ("key_event", "pinned", "minor"):
             if flag in changes:
                 if not isinstance(changes[flag], bool):
                     errors.add(flag, "must be true or false")
                 values[flag] = changes[flag]
+        minor = values.pop("minor", False) is True
+        if minor and values.get("correction"):
+            errors.add("minor", "a correction is never minor: readers are told of it")
         if "published_at" in changes:
             if not isinstance(changes["published_at"], datetime):
                 errors.add("published_at", "must be an RFC 3339 date-time with offset")
@@ -159,9 +171,7 @@ class EntryActions(ActionsBase):
             written = []
             if changed.get("pinned") is True:
                 written = self._unpin_others(conn, blog.id, entry_id, now, actor)
-            entry = entry_rows.update_entry(
-                conn, entry_id, {**changed, "version": current.version + 1, "updated_at": now}
-            )
+            entry = self._edit_with_revision(conn, current, changed, now, actor, minor=minor)
             if set(changed) == {"pinned"}:
                 type_ = EventType.ENTRY_PINNED if entry.pinned else EventType.ENTRY_UNPINNED
             else:
@@ -193,6 +203,32 @@ class EntryActions(ActionsBase):
             return self._done(entry, blog, [event], self._prepare(conn, blog, [event], now))
 
         return self._write(delete, blog=slug)
+
+    @staticmethod
+    def _edit_with_revision(
+        conn: Connection,
+        current: Entry,
+        changed: dict[str, Any],
+        now: datetime,
+        actor: User,
+        *,
+        minor: bool,
+    ) -> Entry:
+        """Write ``changed``; unless only the pin changed, keep the result as a revision."""
+        values = {**changed, "version": current.version + 1, "updated_at": now}
+        if "correction" in changed:
+            values["corrected_at"] = None if changed["correction"] is None else now
+        if set(changed) == {"pinned"}:
+            return entry_rows.update_entry(conn, current.id, values)
+        if current.revision == 1:  # its first edit: keep it as posted, too
+            first = current.published_at
+            revisions.record(conn, current, editor_id=current.author_id, at=first, minor=False)
+        values["revision"] = current.revision + 1
+        if not minor and VISIBLE_EDITS & set(changed):
+            values["edited_at"] = now
+        entry = entry_rows.update_entry(conn, current.id, values)
+        revisions.record(conn, entry, editor_id=actor.id, at=now, minor=minor)
+        return entry
 
     @staticmethod
     def _writable_blog(conn: Connection, actor: User, slug: str) -> Blog:
@@ -239,6 +275,7 @@ class EntryActions(ActionsBase):
 def _entry_text(errors: rules.Collector, **given: Any) -> dict[str, Any]:
     """Check the text fields of an entry that are present in ``given``."""
     limits = {
+        "correction": (rules.MAX_CORRECTION, False, False),
         "body": (rules.MAX_BODY, True, True),
         "headline": (rules.MAX_HEADLINE, False, False),
         "source": (rules.MAX_SOURCE, False, False),

@@ -73,10 +73,39 @@ class Entry:
     version: int
     deleted_at: datetime | None
     author_id: int | None
+    edited_at: datetime | None = None
+    """When a visible edit (not marked minor) last changed the entry after it was posted."""
+    correction: str | None = None
+    """The newest correction note readers see under the entry."""
+    corrected_at: datetime | None = None
+    """When ``correction`` was written."""
+    revision: int = 1
+    """How many versions of the entry's content its history holds (1 until edited)."""
 
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One version of an entry's content, as an edit left it (number 1: as posted)."""
+
+    entry_id: int
+    number: int
+    created_at: datetime
+    editor_id: int | None
+    editor_name: str | None
+    """The editor's display name (their e-mail's local part if they set none)."""
+    headline: str | None
+    body: str
+    source: str | None
+    key_event: bool
+    pinned: bool
+    published_at: datetime
+    correction: str | None
+    minor: bool
+    """Marked by its editor as a small fix readers are not told about."""
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,20 @@ class Permission(StrEnum):
     VIEW_MEMBERS = "see the members of this blog"
     MANAGE_MEMBERS = "add, change or remove members of this blog"
     VIEW_LOG = "read this blog's audit log"
+    VIEW_HISTORY = "read the history of this blog's entries"
 
 
 _GRANTED: dict[BlogRole, frozenset[Permission]] = {
-    BlogRole.CONTRIBUTOR: frozenset({Permission.VIEW_DESK, Permission.VIEW_MEMBERS}),
+    BlogRole.CONTRIBUTOR: frozenset(
+        {Permission.VIEW_DESK, Permission.VIEW_MEMBERS, Permission.VIEW_HISTORY}
+    ),
     BlogRole.EDITOR: frozenset(
-        {Permission.VIEW_DESK, Permission.VIEW_MEMBERS, Permission.WRITE_ENTRIES}
+        {
+            Permission.VIEW_DESK,
+            Permission.VIEW_MEMBERS,
+            Permission.VIEW_HISTORY,
+            Permission.WRITE_ENTRIES,
+        }
     ),
     BlogRole.OWNER: frozenset(set(Permission) - {Permission.CREATE_BLOG}),
 }
@@ -57,10 +65,12 @@ PRIVATE = frozenset(
         Permission.VIEW_MEMBERS,
         Permission.MANAGE_MEMBERS,
         Permission.VIEW_LOG,
+        Permission.VIEW_HISTORY,
     }
 )
-"""What concerns a blog's private parts (desk, settings, members, log): for a user without a
-role there, they do not exist (404). Writing entries concerns the public blog: 403."""
+"""What concerns a blog's private parts (desk, settings, members, log, entries' history): for a
+user without a role there, they do not exist (404). Writing entries concerns the public blog:
+403."""
 
 
 def require(user: User | None, permission: Permission, role: BlogRole | None, slug: str) -> None:

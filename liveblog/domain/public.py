@@ -37,7 +37,16 @@ class PublicEntry:
     published_at: datetime
     """When the entry counts as published (UTC); it orders the timeline."""
     updated_at: datetime
-    """When the entry last changed (UTC)."""
+    """When the entry last changed in any way (UTC): an edit, a minor one included, pinning."""
+    edited_at: datetime | None
+    """When an edit readers are told about last changed it (UTC): the reader's "updated"
+    mark; ``None`` until then (minor edits, pinning and key-event changes do not count)."""
+    correction: str | None
+    """The newest correction note, shown under the entry; earlier ones stay in its history."""
+    corrected_at: datetime | None
+    """When ``correction`` was written (UTC)."""
+    revision: int
+    """How many versions of its content the entry's history holds (1 until it is edited)."""
 
     @classmethod
     def of(cls, entry: Entry) -> PublicEntry:
@@ -53,4 +62,8 @@ class PublicEntry:
             source=entry.source,
             published_at=entry.published_at,
             updated_at=entry.updated_at,
+            edited_at=entry.edited_at,
+            correction=entry.correction,
+            corrected_at=entry.corrected_at,
+            revision=entry.revision,
         )

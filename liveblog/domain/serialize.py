@@ -12,7 +12,9 @@ from liveblog.domain.public import PublicEntry
 
 _PUBLIC_FIELDS = tuple(f.name for f in fields(PublicEntry))
 _PUBLIC_TIMES = frozenset(
-    name for name, hint in get_type_hints(PublicEntry).items() if hint is datetime
+    name
+    for name, hint in get_type_hints(PublicEntry).items()
+    if hint in (datetime, datetime | None)
 )
 
 
@@ -40,7 +42,7 @@ def public_entry_json(entry: PublicEntry) -> dict[str, Any]:
     json: dict[str, Any] = {}
     for name in _PUBLIC_FIELDS:
         value = getattr(entry, name)
-        json[name] = rfc3339(value) if name in _PUBLIC_TIMES else value
+        json[name] = rfc3339(value) if name in _PUBLIC_TIMES and value is not None else value
     return json
 
 
@@ -56,5 +58,6 @@ def entry_from_payload(payload: dict[str, Any]) -> PublicEntry:
     """The entry an event payload describes (a visible entry: deleted ones carry no content)."""
     values: dict[str, Any] = {name: payload[name] for name in _PUBLIC_FIELDS}
     for name in _PUBLIC_TIMES:
-        values[name] = datetime.fromisoformat(values[name])
+        if values[name] is not None:
+            values[name] = datetime.fromisoformat(values[name])
     return PublicEntry(**values)

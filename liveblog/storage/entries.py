@@ -30,6 +30,10 @@ def entry_from_row(row: RowMapping) -> Entry:
         version=row["version"],
         deleted_at=row["deleted_at"],
         author_id=row["author_id"],
+        edited_at=row["edited_at"],
+        correction=row["correction"],
+        corrected_at=row["corrected_at"],
+        revision=row["revision"],
     )
 
 

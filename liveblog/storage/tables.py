@@ -150,12 +150,37 @@ entries = Table(
     Column("version", Integer, nullable=False),
     Column("deleted_at", UTCDateTime(), nullable=True),
     Column("author_id", IdType, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    # The reader's "updated" mark and correction note (migration 0007); revision counts the
+    # rows of entry_revisions the entry has (1 before its first edit, which writes none).
+    Column("edited_at", UTCDateTime(), nullable=True),
+    Column("correction", Text, nullable=True),
+    Column("corrected_at", UTCDateTime(), nullable=True),
+    Column("revision", Integer, nullable=False, server_default="1"),
     # Keyset pagination of a blog's timeline, newest or oldest first.
     Index("ix_entries_timeline", "blog_id", "deleted_at", "published_at", "id"),
     Index("ix_entries_key_events", "blog_id", "key_event", "deleted_at", "published_at", "id"),
     Index("ix_entries_newest_change", "blog_id", "deleted_at", "updated_at"),
     # The pinned entry of a blog, found without scanning the blog's timeline.
     Index("ix_entries_pinned", "blog_id", "pinned", "deleted_at"),
+)
+
+# Every version of an entry's content: number 1 as posted, one more per edit (written by the
+# edit, which also writes number 1 from the row it changes if the entry had none yet).
+entry_revisions = Table(
+    "entry_revisions",
+    metadata,
+    Column("entry_id", IdType, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("editor_id", IdType, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("headline", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("source", String(300), nullable=True),
+    Column("key_event", Boolean, nullable=False),
+    Column("pinned", Boolean, nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("correction", Text, nullable=True),
+    Column("minor", Boolean, nullable=False),
 )
 
 events = Table(

@@ -135,6 +135,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ),
     ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"): ((*API_OWNERS, 204, 204), _member(None)),
     ("GET", "/api/v1/blogs/{slug}/log"): ((*API_OWNERS, 200, 200), _nothing),
+    ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/revisions"): (
+        (401, 404, 200, 200, 200, 200),
+        _entry,
+    ),
     ("GET", "/admin"): ((303, 200, 200, 200, 200, 200), _nothing),
     ("GET", "/admin/login"): (PUBLIC, _nothing),
     ("GET", "/admin/account"): ((303, 200, 200, 200, 200, 200), _nothing),
@@ -177,6 +181,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
         _member(None),
     ),
     ("GET", "/admin/blogs/{slug}/log"): ((*DESK_OWNERS, 200, 200), _nothing),
+    ("GET", "/admin/blogs/{slug}/entries/{entry_id}/history"): (
+        (303, 404, 200, 200, 200, 200),
+        _entry,
+    ),
     # These end or replace sessions: last.
     ("POST", "/admin/login"): ((303,) * 6, _nothing),
     ("POST", "/admin/account/password"): (

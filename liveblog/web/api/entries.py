@@ -160,7 +160,7 @@ def patch_entry(
 ) -> JSONResponse:
     """Edit fields of an entry; ``null`` clears ``headline`` or ``source``."""
     changes = payload.model_dump(exclude_unset=True)
-    for required in ("body", "key_event", "pinned", "published_at"):
+    for required in ("body", "key_event", "pinned", "published_at", "minor"):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
     entry = services.actions.update_entry(

@@ -81,6 +81,17 @@ class EntryPatch(BaseModel):
     pinned: StrictBool | None = None
     source: StrictStr | None = Field(None, max_length=rules.MAX_SOURCE)
     published_at: AwareDatetime | None = None
+    correction: StrictStr | None = Field(
+        None,
+        max_length=rules.MAX_CORRECTION,
+        description="A correction note readers see under the entry, with its time; "
+        "null or an empty string removes it (its history keeps it).",
+    )
+    minor: StrictBool | None = Field(
+        None,
+        description="A small fix (a typo): kept in the history, but readers get no "
+        "'updated' mark. Not allowed with a correction.",
+    )
 
 
 class EntryOut(BaseModel):
@@ -93,7 +104,37 @@ class EntryOut(BaseModel):
     pinned: bool
     source: str | None
     published_at: str
-    updated_at: str
+    updated_at: str = Field(description="The last change of any kind (RFC 3339).")
+    edited_at: str | None = Field(
+        description="The last edit readers are told about (the page's 'updated' mark); null "
+        "until then. Minor edits, pinning and key-event changes leave it."
+    )
+    correction: str | None = Field(description="The newest correction note, shown under it.")
+    corrected_at: str | None = Field(description="When the correction was written.")
+    revision: int = Field(description="Versions of the content in its history (1 until edited).")
+
+
+class EditorOut(BaseModel):
+    id: int
+    name: str
+
+
+class RevisionOut(BaseModel):
+    number: int = Field(description="1 is the entry as posted, one more per edit.")
+    created_at: str
+    editor: EditorOut | None = Field(description="Null once the editor's account is deleted.")
+    headline: str | None
+    body: str
+    source: str | None
+    key_event: bool
+    pinned: bool
+    published_at: str
+    correction: str | None
+    minor: bool
+
+
+class RevisionList(BaseModel):
+    items: list[RevisionOut] = Field(description="Oldest first.")
 
 
 class EntryPage(BaseModel):

@@ -69,6 +69,17 @@ class EntryView:
     day: str = ""
     time_short: str = ""
     time_long: str = ""
+    edited: str = ""
+    """The local time of the last edit readers are told of (with the date when that is not
+    the entry's own day); empty when there is none."""
+    edited_datetime: str = ""
+    corrected: str = ""
+    """The local time of the correction note, as ``edited``."""
+    corrected_datetime: str = ""
+
+    @property
+    def correction(self) -> str | None:
+        return self.entry.correction
 
     @property
     def id(self) -> int:

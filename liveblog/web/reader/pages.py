@@ -18,6 +18,7 @@ do not belong on them, and they load no script.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -91,7 +92,20 @@ def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
         day=day,
         time_short=short,
         time_long=long,
+        **_later_time("edited", entry.edited_at, day, blog),
+        **_later_time("corrected", entry.corrected_at, day, blog),
     )
+
+
+def _later_time(name: str, moment: datetime | None, day: str, blog: Blog) -> dict[str, str]:
+    """``name`` and ``name_datetime`` of a time after publication: the time alone on the
+    entry's own day, else with the date (the same on a fresh page and a live update)."""
+    if moment is None:
+        return {}
+    zone = dates.zone_for(moment, blog.timezone)
+    with_date = dates.iso_day(moment, blog.timezone) != day
+    shown = dates.entry_time(moment, blog.language, zone, with_date=with_date)
+    return {name: shown, f"{name}_datetime": rfc3339(moment)}
 
 
 def _view_links(slug: str, view: View, language: str) -> tuple[list[Link], list[Link]]:

@@ -41,8 +41,9 @@ def test_post_returns_the_entry_with_rendered_html_and_etag(
     entry = response.json()
     assert set(entry) == {
         "id", "version", "headline", "body", "body_html", "key_event", "pinned", "source",
-        "published_at", "updated_at",
+        "published_at", "updated_at", "edited_at", "correction", "corrected_at", "revision",
     }  # fmt: skip
+    assert (entry["edited_at"], entry["correction"], entry["revision"]) == (None, None, 1)
     assert entry["version"] == 1
     assert entry["body_html"] == (
         '<p>Dikes <strong>hold</strong> in <a href="https://example.org/n" '
