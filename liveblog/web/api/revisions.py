@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from liveblog.domain.errors import NotFound
@@ -66,8 +66,10 @@ def revision_payload(revision: Revision) -> dict[str, Any]:
     responses=_PROBLEMS,
 )
 async def list_revisions(
-    slug: str, entry_id: EntryId, user: CurrentUser, services: ServicesDep
+    slug: str, entry_id: EntryId, user: CurrentUser, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
-    """Every version of the entry's content, oldest first (the blog's members and admins)."""
+    """Every version of the entry's content, oldest first (the blog's members and admins).
+    Never stored by caches: it holds what readers no longer see."""
     _, _, found = await run_in_threadpool(entry_history, services, user, slug, entry_id)
+    response.headers["Cache-Control"] = "private, no-store"
     return {"items": [revision_payload(r) for r in found]}

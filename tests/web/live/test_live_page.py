@@ -513,15 +513,17 @@ class Scenario:
                 self._update(entry_id, {"pinned": True})
                 self.pinned = entry_id
             else:
-                field = ("body", "headline", "key_event", "published_at")[b % 4]
+                field = ("body", "headline", "key_event", "published_at", "correction", "minor")
                 current = self._current(entry_id)
-                change: Any = {
-                    "body": f"Geändert {b}",
-                    "headline": None if current.headline else f"Neu {b}",
-                    "key_event": not current.key_event,
-                    "published_at": now - timedelta(minutes=b % 3000),
-                }[field]
-                self._update(entry_id, {field: change})
+                change: dict[str, Any] = {
+                    "body": {"body": f"Geändert {b}"},
+                    "headline": {"headline": None if current.headline else f"Neu {b}"},
+                    "key_event": {"key_event": not current.key_event},
+                    "published_at": {"published_at": now - timedelta(minutes=b % 3000)},
+                    "correction": {"correction": None if current.correction else f"Korr. {b}"},
+                    "minor": {"body": f"Tippfehler {b}", "minor": True},
+                }[field[b % len(field)]]
+                self._update(entry_id, change)
 
 
 @pytest.fixture
