@@ -59,6 +59,7 @@ LIMITS = {
     "summary": ("MAX_SUMMARY", rules.MAX_SUMMARY),
     "headline": ("MAX_HEADLINE", rules.MAX_HEADLINE),
     "source": ("MAX_SOURCE", rules.MAX_SOURCE),
+    "correction": ("MAX_CORRECTION", rules.MAX_CORRECTION),
     "body": ("MAX_BODY", rules.MAX_BODY),
 }
 
