@@ -91,6 +91,10 @@ class Settings:
     poll_max_age: int = _setting(
         2, "Cache-Control max-age (seconds) of the events polling endpoint."
     )
+    scheduler_seconds: float = _setting(
+        0.5,
+        "How often each server process looks for scheduled entries that are due (0: never).",
+    )
     token_cache_seconds: float = _setting(
         30.0,
         "How long a process remembers a checked API token (0: check every request).",

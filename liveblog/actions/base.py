@@ -16,7 +16,7 @@ from liveblog.domain.errors import (
     Conflict,
     NotFound,
 )
-from liveblog.domain.models import Blog, Event, EventType, User
+from liveblog.domain.models import Blog, BlogRole, Entry, Event, EventType, User
 from liveblog.domain.policy import Permission
 from liveblog.render import plain_text
 from liveblog.storage import audit
@@ -228,3 +228,33 @@ def blog_or_404(conn: Connection, slug: str) -> Blog:
 def ensure_open(blog: Blog) -> None:
     if not blog.is_open:
         raise Conflict(f"the blog {blog.slug!r} is closed; reopen it to change entries")
+
+
+def blog_and_role(conn: Connection, slug: str, actor: User) -> tuple[Blog, BlogRole | None]:
+    """The open blog, locked for the transaction, and the actor's role there, once the actor
+    may at least write drafts in it (the lock and the role take one statement, as in
+    :func:`authorized_blog`; the role is ``None`` for those whose global role allows it)."""
+    if policy.can(actor, Permission.WRITE_ENTRIES):
+        blog, role = blog_or_404(conn, slug), None
+    else:
+        found = blog_rows.with_role(conn, slug, actor.id)
+        if found is None:
+            raise NotFound(f"no blog with the slug {slug!r}")
+        blog, role = found
+        policy.require(actor, Permission.WRITE_DRAFTS, role, slug)
+    ensure_open(blog)
+    return blog, role
+
+
+def record_unpublished(
+    conn: Connection, blog: Blog, entry: Entry, actor: User | None, now: datetime
+) -> None:
+    """The audit record of a change to an entry readers do not see (it has no public event):
+    ``entry.draft``, ``entry.submitted``, ``entry.scheduled`` or ``entry.discarded``."""
+    action = "entry.discarded" if entry.deleted else f"entry.{entry.status.value}"
+    text = entry.headline or plain_text(entry.body_html, words=12)
+    detail = {"entry": text[:160]} if text else {}
+    actor_id = actor.id if actor is not None else None
+    audit.insert_row(
+        conn, audit.row(blog.id, action, actor_id, now, entry_id=entry.id, detail=detail)
+    )

@@ -12,12 +12,12 @@ from sqlalchemy import Connection
 from liveblog.actions.base import (
     ActionsBase,
     append_event,
-    authorized_blog,
-    ensure_open,
+    blog_and_role,
     must,
+    record_unpublished,
     string,
 )
-from liveblog.domain import rules
+from liveblog.domain import rules, workflow
 from liveblog.domain.errors import (
     FieldError,
     Gone,
@@ -26,8 +26,7 @@ from liveblog.domain.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from liveblog.domain.models import Blog, Entry, Event, EventType, User
-from liveblog.domain.policy import Permission
+from liveblog.domain.models import Blog, BlogRole, Entry, EntryStatus, Event, EventType, User
 from liveblog.domain.serialize import entry_payload
 from liveblog.render import markdown_to_html
 from liveblog.storage import entries as entry_rows
@@ -38,7 +37,7 @@ from liveblog.storage.writer import Body, Done
 IDEMPOTENCY_HOURS = 24
 MAX_IDEMPOTENCY_KEY = 200
 ENTRY_FIELDS = ("body", "headline", "key_event", "pinned", "source", "published_at")
-EDIT_FIELDS = (*ENTRY_FIELDS, "correction", "minor")
+EDIT_FIELDS = (*ENTRY_FIELDS, "correction", "minor", "status", "publish_at", "note")
 VISIBLE_EDITS = frozenset({"headline", "body", "source", "correction"})
 """Changes that readers are told of ("updated 05:40") unless the edit is marked minor."""
 ANY_VERSION: Final = "*"
@@ -57,6 +56,8 @@ class NewEntry(TypedDict, total=False):
     source: str | None
     published_at: datetime | None
     idempotency_key: str | None
+    status: str | None
+    publish_at: datetime | None
 
 
 class EntryActions(ActionsBase):
@@ -85,8 +86,10 @@ class EntryActions(ActionsBase):
         clean = _entry_text(errors, body=body, headline=headline, source=source)
         when = now if published_at is None else rules.published_at(errors, published_at, now)
         key = None if idempotency_key is None else _idempotency_key(errors, idempotency_key)
+        flow = workflow.flow_of(errors, dict(fields), now)
+        workflow.post_status(errors, flow, dict(fields))
         errors.raise_if_any()
-        asked = _request_hash(slug, clean, key_event, pinned, published_at) if key else ""
+        asked = _request_hash(slug, clean, key_event, pinned, published_at, flow) if key else ""
         row = {
             "headline": clean["headline"],
             "body": clean["body"],
@@ -102,11 +105,23 @@ class EntryActions(ActionsBase):
         }
 
         def store(conn: Connection) -> Done[Entry]:
-            blog = self._writable_blog(conn, actor, slug)
+            blog, role = blog_and_role(conn, slug, actor)
+            status = flow.status or workflow.default_status(actor, role)
+            if status is not EntryStatus.DRAFT and status is not EntryStatus.SUBMITTED:
+                workflow.require_publisher(actor, role, slug)
             if key is not None:
                 earlier = _earlier_post(conn, blog, actor, key, asked, now)
                 if earlier is not None:
                     return Done(earlier)
+            if status is not EntryStatus.PUBLISHED:
+                values = {**row, "status": status.value, "publish_at": flow.publish_at}
+                if flow.publish_at is not None:
+                    values["published_at"] = flow.publish_at
+                entry = entry_rows.insert_entry(conn, {"blog_id": blog.id, **values})
+                record_unpublished(conn, blog, entry, actor, now)
+                if key is not None:
+                    idempotency.store(conn, actor.id, key, asked, entry.id, now)
+                return Done(entry)
             written = self._unpin_others(conn, blog.id, None, now, actor) if pinned else []
             entry, seq = entry_rows.insert_numbered(conn, {"blog_id": blog.id, **row}, now)
             written.append(
@@ -157,14 +172,19 @@ class EntryActions(ActionsBase):
                 errors.add("published_at", "must be an RFC 3339 date-time with offset")
             else:
                 values["published_at"] = rules.published_at(errors, changes["published_at"], now)
+        flow = workflow.flow_of(errors, changes, now)
         errors.raise_if_any()
         if "body" in values:
             values["body_html"] = markdown_to_html(values["body"])
 
         def edit(conn: Connection) -> Done[Entry]:
-            blog = self._writable_blog(conn, actor, slug)
+            blog, role = blog_and_role(conn, slug, actor)
             current = _entry_or_error(conn, blog.id, entry_id)
             _check_version(current, if_match)
+            if not current.published:
+                return self._edit_unpublished(conn, blog, role, current, actor, values, flow, now)
+            workflow.require_publisher(actor, role, slug)
+            workflow.ensure_still_published(current, flow)
             changed = {k: v for k, v in values.items() if getattr(current, k) != v}
             if not changed:
                 return Done(current)
@@ -186,9 +206,16 @@ class EntryActions(ActionsBase):
         now = self.clock()
 
         def delete(conn: Connection) -> Done[Entry]:
-            blog = self._writable_blog(conn, actor, slug)
+            blog, role = blog_and_role(conn, slug, actor)
             current = _entry_or_error(conn, blog.id, entry_id)
             _check_version(current, if_match)
+            if not current.published:  # a draft goes without a trace for readers
+                workflow.check_unpublished_edit(actor, role, blog, current, workflow.Flow(), {})
+                gone = {"deleted_at": now, "version": current.version + 1, "updated_at": now}
+                entry = entry_rows.update_entry(conn, entry_id, gone)
+                record_unpublished(conn, blog, entry, actor, now)
+                return Done(entry)
+            workflow.require_publisher(actor, role, slug)
             entry = entry_rows.update_entry(
                 conn,
                 entry_id,
@@ -204,6 +231,65 @@ class EntryActions(ActionsBase):
 
         return self._write(delete, blog=slug)
 
+    def _edit_unpublished(
+        self,
+        conn: Connection,
+        blog: Blog,
+        role: BlogRole | None,
+        current: Entry,
+        actor: User,
+        values: dict[str, Any],
+        flow: workflow.Flow,
+        now: datetime,
+    ) -> Done[Entry]:
+        """Edit a draft, submitted or scheduled entry: its status may change with it (see
+        :mod:`liveblog.domain.workflow`); publishing it appends its public event now."""
+        target, columns = workflow.check_unpublished_edit(actor, role, blog, current, flow, values)
+        changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+        if target is EntryStatus.PUBLISHED:
+            if changed:
+                current = self._edit_with_revision(conn, current, changed, now, actor, mark=False)
+            return self._publish_now(conn, blog, current, values, actor, now)
+        columns = {k: v for k, v in columns.items() if getattr(current, k) != v}
+        if not changed and not columns:
+            return Done(current)
+        if changed:
+            current = self._edit_with_revision(
+                conn, current, changed, now, actor, mark=False, columns=columns
+            )
+        else:
+            update = {**columns, "version": current.version + 1, "updated_at": now}
+            current = entry_rows.update_entry(conn, current.id, update)
+        if "status" in columns or "publish_at" in columns or "review_note" in columns:
+            record_unpublished(conn, blog, current, actor, now)
+        return Done(current)
+
+    def _publish_now(
+        self,
+        conn: Connection,
+        blog: Blog,
+        current: Entry,
+        values: dict[str, Any],
+        actor: User | None,
+        now: datetime,
+    ) -> Done[Entry]:
+        """Publish ``current``: its public ``entry.created`` event now, its time the one the
+        editor gave, else the scheduled one, else now."""
+        row = {
+            "status": EntryStatus.PUBLISHED.value,
+            "publish_at": None,
+            "review_note": None,
+            "published_at": values.get("published_at") or current.publish_at or now,
+            "updated_at": now,
+            "version": current.version + 1,
+        }
+        written = []
+        if current.pinned:
+            written = self._unpin_others(conn, blog.id, current.id, now, actor)
+        entry = entry_rows.update_entry(conn, current.id, row)
+        written.append(self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor))
+        return self._done(entry, blog, written, self._prepare(conn, blog, written, now))
+
     @staticmethod
     def _edit_with_revision(
         conn: Connection,
@@ -212,10 +298,14 @@ class EntryActions(ActionsBase):
         now: datetime,
         actor: User,
         *,
-        minor: bool,
+        minor: bool = False,
+        mark: bool = True,
+        columns: dict[str, Any] | None = None,
     ) -> Entry:
-        """Write ``changed``; unless only the pin changed, keep the result as a revision."""
-        values = {**changed, "version": current.version + 1, "updated_at": now}
+        """Write ``changed`` (and ``columns``, which are no content); unless only the pin
+        changed, keep the result as a revision. ``mark``: readers are told (``edited_at``)
+        unless the edit is ``minor``."""
+        values = {**(columns or {}), **changed, "version": current.version + 1, "updated_at": now}
         if "correction" in changed:
             values["corrected_at"] = None if changed["correction"] is None else now
         if set(changed) == {"pinned"}:
@@ -224,21 +314,14 @@ class EntryActions(ActionsBase):
             first = current.published_at
             revisions.record(conn, current, editor_id=current.author_id, at=first, minor=False)
         values["revision"] = current.revision + 1
-        if not minor and VISIBLE_EDITS & set(changed):
+        if mark and not minor and VISIBLE_EDITS & set(changed):
             values["edited_at"] = now
         entry = entry_rows.update_entry(conn, current.id, values)
         revisions.record(conn, entry, editor_id=actor.id, at=now, minor=minor)
         return entry
 
-    @staticmethod
-    def _writable_blog(conn: Connection, actor: User, slug: str) -> Blog:
-        """The blog, locked, once the actor may write its entries and it is open."""
-        blog = authorized_blog(conn, slug, actor, Permission.WRITE_ENTRIES)
-        ensure_open(blog)
-        return blog
-
     def _unpin_others(
-        self, conn: Connection, blog_id: int, keep: int | None, now: datetime, actor: User
+        self, conn: Connection, blog_id: int, keep: int | None, now: datetime, actor: User | None
     ) -> list[Event]:
         """A blog has at most one pinned entry: pinning one unpins the others."""
         written = []
@@ -261,7 +344,7 @@ class EntryActions(ActionsBase):
         type_: EventType,
         entry: Entry,
         now: datetime,
-        actor: User,
+        actor: User | None,
         *,
         seq: int | None = None,
     ) -> Event:
@@ -333,7 +416,12 @@ def _idempotency_key(errors: rules.Collector, key: str) -> str:
 
 
 def _request_hash(
-    slug: str, text: dict[str, Any], key_event: bool, pinned: bool, published_at: datetime | None
+    slug: str,
+    text: dict[str, Any],
+    key_event: bool,
+    pinned: bool,
+    published_at: datetime | None,
+    flow: workflow.Flow,
 ) -> str:
     """What a post asked for, to tell a retry (the same) from a reuse of its key (other)."""
     asked = {
@@ -343,6 +431,10 @@ def _request_hash(
         "pinned": pinned,
         "published_at": published_at.isoformat() if published_at else None,
     }
+    if flow.status is not None and flow.status is not EntryStatus.PUBLISHED:
+        # Only when asked for: the hashes of keys stored before drafts existed stay valid.
+        asked["status"] = flow.status.value
+        asked["publish_at"] = flow.publish_at.isoformat() if flow.publish_at else None
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 

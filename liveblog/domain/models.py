@@ -39,6 +39,17 @@ class EventType(StrEnum):
     ENTRY_UNPINNED = "entry.unpinned"
 
 
+class EntryStatus(StrEnum):
+    """Where an entry stands: only published entries exist for readers."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    """A draft handed to the blog's editors for review (a contributor's way to publish)."""
+    SCHEDULED = "scheduled"
+    """To be published by the server at ``publish_at``."""
+    PUBLISHED = "published"
+
+
 @dataclass(frozen=True)
 class Blog:
     id: int
@@ -81,10 +92,19 @@ class Entry:
     """When ``correction`` was written."""
     revision: int = 1
     """How many versions of the entry's content its history holds (1 until edited)."""
+    status: EntryStatus = EntryStatus.PUBLISHED
+    publish_at: datetime | None = None
+    """When a scheduled entry is to be published (UTC); ``None`` for every other status."""
+    review_note: str | None = None
+    """An editor's note to the author of a draft sent back from review."""
 
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def published(self) -> bool:
+        return self.status is EntryStatus.PUBLISHED
 
 
 @dataclass(frozen=True)

@@ -23,24 +23,30 @@ class Permission(StrEnum):
     MANAGE_MEMBERS = "add, change or remove members of this blog"
     VIEW_LOG = "read this blog's audit log"
     VIEW_HISTORY = "read the history of this blog's entries"
+    WRITE_DRAFTS = "write drafts in this blog and submit them for review"
 
 
 _GRANTED: dict[BlogRole, frozenset[Permission]] = {
     BlogRole.CONTRIBUTOR: frozenset(
-        {Permission.VIEW_DESK, Permission.VIEW_MEMBERS, Permission.VIEW_HISTORY}
+        {
+            Permission.VIEW_DESK,
+            Permission.VIEW_MEMBERS,
+            Permission.VIEW_HISTORY,
+            Permission.WRITE_DRAFTS,
+        }
     ),
     BlogRole.EDITOR: frozenset(
         {
             Permission.VIEW_DESK,
             Permission.VIEW_MEMBERS,
             Permission.VIEW_HISTORY,
+            Permission.WRITE_DRAFTS,
             Permission.WRITE_ENTRIES,
         }
     ),
     BlogRole.OWNER: frozenset(set(Permission) - {Permission.CREATE_BLOG}),
 }
-"""What each blog role allows. Contributors are reserved for the editorial workflow (drafts):
-until then they may read the desk but not write."""
+"""What each blog role allows. Contributors write drafts and submit them; editors publish."""
 
 
 def can(user: User | None, permission: Permission, role: BlogRole | None = None) -> bool:

@@ -47,6 +47,11 @@ class PublicEntry:
     """When ``correction`` was written (UTC)."""
     revision: int
     """How many versions of its content the entry's history holds (1 until it is edited)."""
+    status: str
+    """``published`` for everything readers get; members also see their ``draft``,
+    ``submitted`` and ``scheduled`` entries in this shape."""
+    publish_at: datetime | None
+    """When a scheduled entry will be published (UTC); ``None`` otherwise."""
 
     @classmethod
     def of(cls, entry: Entry) -> PublicEntry:
@@ -66,4 +71,6 @@ class PublicEntry:
             correction=entry.correction,
             corrected_at=entry.corrected_at,
             revision=entry.revision,
+            status=entry.status.value,
+            publish_at=entry.publish_at,
         )

@@ -22,6 +22,7 @@ MAX_SUMMARY = 1_000
 MAX_HEADLINE = 200
 MAX_SOURCE = 300
 MAX_CORRECTION = 500
+MAX_NOTE = 500
 MAX_BODY = 20_000
 MAX_EMAIL = 254
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -116,7 +117,24 @@ def published_at(errors: Collector, value: datetime, now: datetime) -> datetime:
         return value
     as_utc = value.astimezone(UTC)
     if as_utc > now:
-        errors.add("published_at", "must not be in the future (scheduling is not supported yet)")
+        errors.add(
+            "published_at",
+            "must not be in the future (to publish later, send publish_at and status scheduled)",
+        )
+    return as_utc
+
+
+def publish_at(errors: Collector, value: datetime, now: datetime) -> datetime:
+    """A future instant with an offset, before the documented end, returned in UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        errors.add("publish_at", "must include a UTC offset, e.g. 2023-10-12T14:00:00+02:00")
+        return value
+    if not value < LATEST_PUBLISHED_AT:
+        errors.add("publish_at", f"must be before {LATEST_PUBLISHED_AT.isoformat()}")
+        return value
+    as_utc = value.astimezone(UTC)
+    if as_utc <= now:
+        errors.add("publish_at", "must be in the future; to publish now, send status published")
     return as_utc
 
 

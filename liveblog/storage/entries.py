@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.sql.dml import ReturningInsert
 
-from liveblog.domain.models import Entry
+from liveblog.domain.models import Entry, EntryStatus
 from liveblog.storage.blogs import next_seq, numbering
-from liveblog.storage.tables import entries
+from liveblog.storage.tables import blogs, entries
 
 
 def entry_from_row(row: RowMapping) -> Entry:
@@ -34,6 +34,9 @@ def entry_from_row(row: RowMapping) -> Entry:
         correction=row["correction"],
         corrected_at=row["corrected_at"],
         revision=row["revision"],
+        status=EntryStatus(row["status"]),
+        publish_at=row["publish_at"],
+        review_note=row["review_note"],
     )
 
 
@@ -96,6 +99,52 @@ def pinned_ids(conn: Connection, blog_id: int) -> list[int]:
             entries.c.blog_id == blog_id,
             entries.c.pinned.is_(True),
             entries.c.deleted_at.is_(None),
+            entries.c.status == EntryStatus.PUBLISHED.value,
         )
     )
     return [int(r) for r in rows.scalars()]
+
+
+def due(conn: Connection, now: datetime, *, limit: int) -> list[tuple[int, str]]:
+    """Scheduled entries whose time has come (entry id and blog slug), the earliest first."""
+    rows = conn.execute(
+        select(entries.c.id, blogs.c.slug)
+        .join(blogs, blogs.c.id == entries.c.blog_id)
+        .where(
+            entries.c.status == EntryStatus.SCHEDULED.value,
+            entries.c.publish_at <= now,
+            entries.c.deleted_at.is_(None),
+        )
+        .order_by(entries.c.publish_at, entries.c.id)
+        .limit(limit)
+    )
+    return [(int(row.id), str(row.slug)) for row in rows]
+
+
+def next_due(conn: Connection) -> datetime | None:
+    """The earliest time a scheduled entry waits for."""
+    value = conn.execute(
+        select(entries.c.publish_at)
+        .where(entries.c.status == EntryStatus.SCHEDULED.value, entries.c.deleted_at.is_(None))
+        .order_by(entries.c.publish_at)
+        .limit(1)
+    ).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
+
+
+def unpublished(conn: Connection, blog_id: int, *, author_id: int | None = None) -> list[Entry]:
+    """The blog's drafts, submitted and scheduled entries (of one author if given): submitted
+    first, then scheduled by time, then drafts, newest change first."""
+    conditions = [
+        entries.c.blog_id == blog_id,
+        entries.c.status != EntryStatus.PUBLISHED.value,
+        entries.c.deleted_at.is_(None),
+    ]
+    if author_id is not None:
+        conditions.append(entries.c.author_id == author_id)
+    rows = conn.execute(select(entries).where(*conditions).order_by(entries.c.updated_at.desc()))
+    found = [entry_from_row(r) for r in rows.mappings()]
+    rank = {EntryStatus.SUBMITTED: 0, EntryStatus.SCHEDULED: 1, EntryStatus.DRAFT: 2}
+    return sorted(
+        found, key=lambda e: (rank[e.status], e.publish_at.timestamp() if e.publish_at else 0)
+    )

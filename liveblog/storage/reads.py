@@ -20,20 +20,23 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, or_, select
 
-from liveblog.domain.models import Entry
+from liveblog.domain.models import Entry, EntryStatus
 from liveblog.domain.pagination import Cursor, Order
+from liveblog.storage import entries as entry_rows
 from liveblog.storage.entries import entry_from_row
 from liveblog.storage.tables import entries
 
 
 def visible(table: Table = entries) -> ColumnElement[bool]:
-    """The SQL condition on an entries table for rows a reader may see."""
-    return table.c.deleted_at.is_(None)
+    """The SQL condition on an entries table for rows a reader may see: published, not
+    deleted (drafts, submitted and scheduled entries do not exist for readers)."""
+    return and_(table.c.deleted_at.is_(None), table.c.status == EntryStatus.PUBLISHED.value)
 
 
 def _gone(table: Table = entries) -> ColumnElement[bool]:
-    """Rows a reader may not see but that leave a tombstone (410 Gone) at their address."""
-    return table.c.deleted_at.is_not(None)
+    """Rows a reader may not see but that leave a tombstone (410 Gone) at their address: the
+    deleted ones that readers saw (a deleted draft never existed for them)."""
+    return and_(table.c.deleted_at.is_not(None), table.c.status == EntryStatus.PUBLISHED.value)
 
 
 @dataclass(frozen=True)
@@ -193,3 +196,13 @@ def _updated_at(conn: Connection, value: object) -> datetime:
     result = entries.c.updated_at.type.process_result_value(value, conn.dialect)  # type: ignore[attr-defined]
     assert isinstance(result, datetime)
     return result
+
+
+def any_entry(conn: Connection, blog_id: int, entry_id: int) -> Entry | None:
+    """For members: the entry whatever its status, deleted ones included."""
+    return entry_rows.get(conn, blog_id, entry_id)
+
+
+def unpublished(conn: Connection, blog_id: int, *, author_id: int | None = None) -> list[Entry]:
+    """For members: drafts, submitted and scheduled entries (see ``entries.unpublished``)."""
+    return entry_rows.unpublished(conn, blog_id, author_id=author_id)

@@ -156,12 +156,20 @@ entries = Table(
     Column("correction", Text, nullable=True),
     Column("corrected_at", UTCDateTime(), nullable=True),
     Column("revision", Integer, nullable=False, server_default="1"),
+    # The editorial workflow (migration 0007): only "published" rows exist for readers
+    # (storage.reads.visible); a "scheduled" row is published by the server at publish_at.
+    Column("status", String(16), nullable=False, server_default="published"),
+    Column("publish_at", UTCDateTime(), nullable=True),
+    Column("review_note", Text, nullable=True),
     # Keyset pagination of a blog's timeline, newest or oldest first.
     Index("ix_entries_timeline", "blog_id", "deleted_at", "published_at", "id"),
     Index("ix_entries_key_events", "blog_id", "key_event", "deleted_at", "published_at", "id"),
     Index("ix_entries_newest_change", "blog_id", "deleted_at", "updated_at"),
     # The pinned entry of a blog, found without scanning the blog's timeline.
     Index("ix_entries_pinned", "blog_id", "pinned", "deleted_at"),
+    # The scheduler's question (what is due?) and the desk's queue of a blog.
+    Index("ix_entries_due", "status", "publish_at"),
+    Index("ix_entries_queue", "blog_id", "status"),
 )
 
 # Every version of an entry's content: number 1 as posted, one more per edit (written by the

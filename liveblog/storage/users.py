@@ -142,3 +142,11 @@ def by_token_hash(conn: Connection, token_hash: str) -> User | None:
         .first()
     )
     return user_from_row(row) if row else None
+
+
+def names(conn: Connection, user_ids: Collection[int]) -> dict[int, str]:
+    """The shown names (:attr:`User.name`) of those of ``user_ids`` that exist."""
+    if not user_ids:
+        return {}
+    rows = conn.execute(select(users).where(users.c.id.in_(sorted(set(user_ids)))))
+    return {int(row["id"]): user_from_row(row).name for row in rows.mappings()}

@@ -35,6 +35,7 @@ from liveblog.web.login_throttle import LoginThrottle
 from liveblog.web.page_cache import PageCache
 from liveblog.web.reader.fast_path import ReaderFastPath, key_for
 from liveblog.web.reader.routes import router as reader_router
+from liveblog.web.scheduler import Scheduler
 from liveblog.web.security_headers import (
     CONTENT_SECURITY_POLICY,
     SecurityHeaders,
@@ -80,13 +81,17 @@ def create_app(
 
     actions.on_access_revoked(access_revoked)
 
+    scheduler = Scheduler(actions, settings.scheduler_seconds)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
         await live.start()
+        scheduler.start()
         try:
             # The state lets LiveHttpToolsProtocol hand event streams straight to the hub.
             yield {STATE_KEY: live}
         finally:
+            await scheduler.stop()
             await live.stop()
 
     app = _LiveblogApp(

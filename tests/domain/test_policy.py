@@ -17,11 +17,17 @@ DISABLED_ADMIN = User(3, "d@example.org", Role.ADMIN, NOW, disabled_at=NOW)
 
 EXPECTED: dict[BlogRole | None, set[Permission]] = {
     None: set(),
-    BlogRole.CONTRIBUTOR: {Permission.VIEW_DESK, Permission.VIEW_MEMBERS, Permission.VIEW_HISTORY},
+    BlogRole.CONTRIBUTOR: {
+        Permission.VIEW_DESK,
+        Permission.VIEW_MEMBERS,
+        Permission.VIEW_HISTORY,
+        Permission.WRITE_DRAFTS,
+    },
     BlogRole.EDITOR: {
         Permission.VIEW_DESK,
         Permission.VIEW_MEMBERS,
         Permission.VIEW_HISTORY,
+        Permission.WRITE_DRAFTS,
         Permission.WRITE_ENTRIES,
     },
     BlogRole.OWNER: set(Permission) - {Permission.CREATE_BLOG},

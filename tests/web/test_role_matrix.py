@@ -110,7 +110,7 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ),
     ("GET", "/api/v1/blogs/{slug}/entries"): (PUBLIC, _nothing),
     ("POST", "/api/v1/blogs/{slug}/entries"): (
-        (401, 403, 403, 201, 201, 201),
+        (401, 403, 201, 201, 201, 201),
         _body(lambda: {"body": "The dam holds."}),
     ),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}"): (PUBLIC, _entry),
@@ -135,6 +135,7 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ),
     ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"): ((*API_OWNERS, 204, 204), _member(None)),
     ("GET", "/api/v1/blogs/{slug}/log"): ((*API_OWNERS, 200, 200), _nothing),
+    ("GET", "/api/v1/blogs/{slug}/queue"): ((401, 404, 200, 200, 200, 200), _nothing),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/revisions"): (
         (401, 404, 200, 200, 200, 200),
         _entry,

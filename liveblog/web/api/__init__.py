@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from liveblog.web.api import blogs, entries, log, members, preview, revisions
+from liveblog.web.api import blogs, entries, log, members, preview, queue, revisions
 from liveblog.web.live import polling
 
 router = APIRouter(prefix="/api/v1")
@@ -11,6 +11,7 @@ router.include_router(entries.router)
 router.include_router(members.router)
 router.include_router(log.router)
 router.include_router(revisions.router)
+router.include_router(queue.router)
 router.include_router(preview.router)
 router.include_router(polling.router)
 

@@ -16,8 +16,7 @@ from liveblog.domain.errors import NotFound
 from liveblog.domain.models import Blog, Entry, Revision, User
 from liveblog.domain.policy import Permission
 from liveblog.domain.serialize import rfc3339
-from liveblog.storage import entries as entry_rows
-from liveblog.storage import revisions
+from liveblog.storage import reads, revisions
 from liveblog.web.access import blog_for
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.api.entries import EntryId
@@ -35,7 +34,7 @@ def entry_history(
     Blocking: call it in a thread from async code."""
     with services.db.read() as conn:
         blog, _ = blog_for(conn, user, slug, Permission.VIEW_HISTORY)
-        entry = entry_rows.get(conn, blog.id, entry_id)
+        entry = reads.any_entry(conn, blog.id, entry_id)
         if entry is None:
             raise NotFound(f"no entry {entry_id} in this blog")
         return blog, entry, revisions.history(conn, entry)

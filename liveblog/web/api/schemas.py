@@ -54,6 +54,9 @@ class BlogList(BaseModel):
     items: list[BlogOut]
 
 
+Status = Literal["draft", "submitted", "scheduled", "published"]
+
+
 class EntryCreate(BaseModel):
     model_config = _REQUEST
     body: StrictStr = Field(max_length=rules.MAX_BODY, description="Markdown.")
@@ -70,6 +73,14 @@ class EntryCreate(BaseModel):
             f"{rules.EARLIEST_PUBLISHED_AT:%Y-%m-%d} up to, not including, "
             f"{rules.LATEST_PUBLISHED_AT:%Y-%m-%d} (UTC)."
         ),
+    )
+    status: Status | None = Field(
+        None,
+        description="published (editors' default), draft (contributors' default), submitted "
+        "(for review) or scheduled (with publish_at). Only published entries reach readers.",
+    )
+    publish_at: AwareDatetime | None = Field(
+        None, description="RFC 3339 with offset, in the future: publish then (status scheduled)."
     )
 
 
@@ -92,6 +103,19 @@ class EntryPatch(BaseModel):
         description="A small fix (a typo): kept in the history, but readers get no "
         "'updated' mark. Not allowed with a correction.",
     )
+    status: Status | None = Field(
+        None,
+        description="Move a draft along: submitted, draft (e.g. sent back), scheduled, "
+        "published. A published entry stays published.",
+    )
+    publish_at: AwareDatetime | None = Field(
+        None,
+        description="Schedule (or reschedule) an unpublished entry; null with status draft "
+        "cancels the schedule.",
+    )
+    note: StrictStr | None = Field(
+        None, max_length=rules.MAX_NOTE, description="An editor's note to a draft's author."
+    )
 
 
 class EntryOut(BaseModel):
@@ -112,6 +136,20 @@ class EntryOut(BaseModel):
     correction: str | None = Field(description="The newest correction note, shown under it.")
     corrected_at: str | None = Field(description="When the correction was written.")
     revision: int = Field(description="Versions of the content in its history (1 until edited).")
+    status: str = Field(description="draft, submitted, scheduled or published.")
+    publish_at: str | None = Field(description="When a scheduled entry will be published.")
+
+
+class QueuedEntryOut(EntryOut):
+    author: EditorOut | None = Field(description="Null once the author's account is deleted.")
+    review_note: str | None = Field(description="An editor's note on a draft sent back.")
+
+
+class QueueOut(BaseModel):
+    items: list[QueuedEntryOut] = Field(
+        description="Submitted first, then scheduled by time, then drafts."
+    )
+    counts: dict[str, int] = Field(description="How many drafts, submitted and scheduled.")
 
 
 class EditorOut(BaseModel):

@@ -5,6 +5,9 @@
      from (If-Match). On 412 the current version is fetched and shown beside the user's; they
      keep theirs, keep their own or merge by hand, and save against the new ETag. Nothing is
      overwritten silently. Ctrl/Cmd+Enter saves, Escape cancels (asking first if text changed).
+     The edit form also has the correction note (sent only when changed; empty removes it) and
+     "minor edit" (sent as `minor: true` only when ticked, and only with another change). The
+     API's field errors (422) are shown under their fields, as on the other desk forms.
    - Pin and key event toggles change one flag: on 412 they are applied to the current version
      once more (that overwrites no text).
    - Delete asks first; on 412 it asks again whether to delete the changed entry. */
@@ -42,7 +45,7 @@
   function instantiate(template, id) {
     const element = template.content.firstElementChild.cloneNode(true);
     for (const node of [element, ...element.querySelectorAll("*")]) {
-      for (const name of ["id", "for", "aria-labelledby"]) {
+      for (const name of ["id", "for", "aria-labelledby", "aria-describedby"]) {
         const value = node.getAttribute(name);
         if (value && value.includes("-ID-")) node.setAttribute(name, value.replace("-ID-", "-" + id + "-"));
       }
@@ -70,8 +73,10 @@
     }
     const form = instantiate(editTemplate, id);
     fill(form, result.data);
+    controls(form).correction.value = result.data.correction || "";
     form.etag = result.etag;
     form.start = read(form);
+    form.startCorrection = controls(form).correction.value.trim();
     setState(wrapper, result.data);
     wrapper.classList.add("is-editing");
     articleOf(wrapper).hidden = true;
@@ -106,9 +111,53 @@
 
   function changes(form) {
     const mine = read(form);
+    const c = controls(form);
     const changed = {};
     for (const field of FIELDS) if (mine[field] !== form.start[field]) changed[field] = mine[field];
+    const correction = c.correction.value.trim();
+    if (correction !== form.startCorrection) changed.correction = correction;
+    if (c.minor.checked && Object.keys(changed).length) changed.minor = true;
     return changed;
+  }
+
+  // -- field errors: as the other desk forms show them (templates/desk/_admin_macros.html) ----
+
+  function clearFieldErrors(form) {
+    for (const error of form.querySelectorAll(".admin-error[data-for]")) {
+      const control = form.querySelector('[data-field="' + error.dataset.for + '"]');
+      if (control) {
+        control.removeAttribute("aria-invalid");
+        const described = (control.getAttribute("aria-describedby") || "").split(" ");
+        const rest = described.filter((id) => id && id !== error.id);
+        if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+        else control.removeAttribute("aria-describedby");
+      }
+      error.remove();
+    }
+  }
+
+  /** Each bad field's message under the field; whether any field of the form was named. */
+  function showFieldErrors(form, result) {
+    const data = result.status === 422 ? result.data || {} : {};
+    const errors = Array.isArray(data.errors) ? data.errors : [];
+    const c = controls(form);
+    let shown = false;
+    for (const error of errors) {
+      const control = c[error.field];
+      if (!control || form.querySelector('.admin-error[data-for="' + error.field + '"]')) continue;
+      const message = document.createElement("p");
+      message.className = "admin-error";
+      message.id = control.id + "-error";
+      message.dataset.for = error.field;
+      message.textContent = error.detail;
+      control.closest(".admin-field").append(message);
+      control.setAttribute("aria-invalid", "true");
+      const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      control.setAttribute("aria-describedby", [message.id, ...described].join(" "));
+      if (!shown) control.focus();
+      shown = true;
+    }
+    return shown;
   }
 
   function cancelEdit(wrapper, form) {
@@ -146,6 +195,7 @@
       return;
     }
     form.saving = true;
+    clearFieldErrors(form);
     say(formStatus, cfg.labelSaving);
     const result = await call("PATCH", pathOf(wrapper), changed, { "If-Match": form.etag });
     form.saving = false;
@@ -156,6 +206,7 @@
     } else if (result.status === 412) {
       await showConflict(wrapper, form);
     } else {
+      showFieldErrors(form, result);
       say(formStatus, trouble(result));
     }
   }
@@ -178,6 +229,7 @@
       key_event: theirs.key_event,
       pinned: theirs.pinned,
     };
+    form.startCorrection = (theirs.correction || "").trim();
     setState(wrapper, theirs);
     const slot = form.querySelector(".conflict-slot");
     slot.textContent = "";

@@ -2,7 +2,8 @@
 
    The entries are the reader's own <article>s, each wrapped in `.desk-entry` with its version and
    flags as data attributes and tools (edit, pin, key event, delete; desk-edit.js runs them) from
-   a `<template>` (no tools for contributors: the page has no templates then). The blog's public
+   a `<template>` (no such tools for contributors: the page has no templates then), and for
+   everyone a link to the entry's history (/admin/blogs/{slug}/entries/{id}/history). The blog's public
    event stream (/live/{slug}/events, the same frames reader pages get; see live.js) inserts,
    replaces, moves and removes them as they change, so a co-editor's post shows up at once. An
    entry being edited keeps its form: a new version waits in `pendingHtml`, a deletion in
@@ -82,13 +83,35 @@
     wrapper.dataset.keyEvent = String(Boolean(entry.key_event));
     const tools = wrapper.querySelector(".desk-entry__tools");
     if (!tools) return;
-    tools.querySelector("[data-action=pin]").setAttribute("aria-pressed", wrapper.dataset.pinned);
-    tools.querySelector("[data-action=key]").setAttribute("aria-pressed", wrapper.dataset.keyEvent);
+    const pin = tools.querySelector("[data-action=pin]");
+    const key = tools.querySelector("[data-action=key]");
+    if (pin) pin.setAttribute("aria-pressed", wrapper.dataset.pinned);
+    if (key) key.setAttribute("aria-pressed", wrapper.dataset.keyEvent);
+  }
+
+  /** The entry's tools: the template's buttons (editors) and the link to its history (all). */
+  function newTools(wrapper) {
+    let tools;
+    if (toolsTemplate) {
+      tools = toolsTemplate.content.firstElementChild.cloneNode(true);
+    } else {
+      tools = document.createElement("div");
+      tools.className = "desk-entry__tools";
+      tools.setAttribute("role", "group");
+      tools.lang = cfg.language;
+    }
+    const history = document.createElement("a");
+    history.className = "desk-entry__history";
+    const entryPath = "/entries/" + wrapper.dataset.entryId + "/history";
+    history.href = "/admin/blogs/" + encodeURIComponent(cfg.slug) + entryPath;
+    history.textContent = cfg.labelHistory;
+    tools.append(history);
+    return tools;
   }
 
   function decorate(wrapper) {
-    if (!toolsTemplate || wrapper.querySelector(".desk-entry__tools")) return;
-    const tools = toolsTemplate.content.firstElementChild.cloneNode(true);
+    if (wrapper.querySelector(".desk-entry__tools")) return;
+    const tools = newTools(wrapper);
     const article = articleOf(wrapper);
     const time = timeOf(article);
     const headline = article && article.querySelector(".entry__headline");

@@ -515,15 +515,15 @@ class Scenario:
             else:
                 field = ("body", "headline", "key_event", "published_at", "correction", "minor")
                 current = self._current(entry_id)
-                change: dict[str, Any] = {
+                changes: dict[str, dict[str, Any]] = {
                     "body": {"body": f"Geändert {b}"},
                     "headline": {"headline": None if current.headline else f"Neu {b}"},
                     "key_event": {"key_event": not current.key_event},
                     "published_at": {"published_at": now - timedelta(minutes=b % 3000)},
                     "correction": {"correction": None if current.correction else f"Korr. {b}"},
                     "minor": {"body": f"Tippfehler {b}", "minor": True},
-                }[field[b % len(field)]]
-                self._update(entry_id, change)
+                }
+                self._update(entry_id, changes[field[b % len(field)]])
 
 
 @pytest.fixture

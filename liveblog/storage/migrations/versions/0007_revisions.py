@@ -1,5 +1,7 @@
-"""Revisions and corrections: every version of an entry's content (``entry_revisions``), and on
-each entry the time of its last visible edit, its correction note and its revision count.
+"""The editorial workflow: every version of an entry's content (``entry_revisions``); on each
+entry the time of its last visible edit, its correction note and its revision count; its status
+(draft, submitted, scheduled, published: existing entries are published), the time a scheduled
+one is due and an editor's note on a draft sent back.
 
 Revision ID: 0007
 Revises: 0006
@@ -27,6 +29,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("correction", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("corrected_at", UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
+        batch_op.add_column(
+            sa.Column("status", sa.String(length=16), nullable=False, server_default="published")
+        )
+        batch_op.add_column(sa.Column("publish_at", UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("review_note", sa.Text(), nullable=True))
+        batch_op.create_index("ix_entries_due", ["status", "publish_at"])
+        batch_op.create_index("ix_entries_queue", ["blog_id", "status"])
     op.create_table(
         "entry_revisions",
         sa.Column("entry_id", _Id, nullable=False),
@@ -60,6 +69,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("entry_revisions")
     with op.batch_alter_table("entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_entries_queue")
+        batch_op.drop_index("ix_entries_due")
+        batch_op.drop_column("review_note")
+        batch_op.drop_column("publish_at")
+        batch_op.drop_column("status")
         batch_op.drop_column("revision")
         batch_op.drop_column("corrected_at")
         batch_op.drop_column("correction")
