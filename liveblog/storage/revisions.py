@@ -4,10 +4,12 @@ read by members (the API's ``.../revisions`` and the desk's history)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from liveblog.domain.models import Entry, Revision
+from liveblog.storage import users as user_rows
 from liveblog.storage.tables import entry_revisions, users
 
 
@@ -26,14 +28,8 @@ def record(
             number=entry.revision,
             created_at=at,
             editor_id=editor_id,
-            headline=entry.headline,
-            body=entry.body,
-            source=entry.source,
-            key_event=entry.key_event,
-            pinned=entry.pinned,
-            published_at=entry.published_at,
-            correction=entry.correction,
             minor=minor,
+            **_content(entry),
         )
     )
 
@@ -44,26 +40,32 @@ def history(conn: Connection, entry: Entry) -> list[Revision]:
     kept = of_entry(conn, entry.id)
     if kept:
         return kept
-    author = conn.execute(
-        select(users.c.display_name, users.c.email).where(users.c.id == entry.author_id)
-    ).first()
+    author = user_rows.names(conn, [entry.author_id] if entry.author_id is not None else [])
+    editor_id = entry.author_id if entry.author_id in author else None
     return [
         Revision(
             entry_id=entry.id,
             number=1,
             created_at=entry.published_at,
-            editor_id=entry.author_id if author else None,
-            editor_name=_name(author.display_name, author.email) if author else None,
-            headline=entry.headline,
-            body=entry.body,
-            source=entry.source,
-            key_event=entry.key_event,
-            pinned=entry.pinned,
-            published_at=entry.published_at,
-            correction=entry.correction,
+            editor_id=editor_id,
+            editor_name=author.get(editor_id) if editor_id is not None else None,
             minor=False,
+            **_content(entry),
         )
     ]
+
+
+def _content(entry: Entry) -> dict[str, Any]:
+    """What a revision keeps of an entry besides who and when."""
+    return {
+        "headline": entry.headline,
+        "body": entry.body,
+        "source": entry.source,
+        "key_event": entry.key_event,
+        "pinned": entry.pinned,
+        "published_at": entry.published_at,
+        "correction": entry.correction,
+    }
 
 
 def of_entry(conn: Connection, entry_id: int) -> list[Revision]:
