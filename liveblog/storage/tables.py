@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from liveblog.storage.types import UTCDateTime
@@ -132,6 +133,8 @@ blogs = Table(
     # The per-blog event counter. Writers bump it with UPDATE ... RETURNING inside their
     # transaction, which serialises writers of one blog and makes sequence numbers gap-free.
     Column("last_seq", BigInteger, nullable=False),
+    # Readers see each entry's authors (entry_authors) by display name (migration 0008).
+    Column("show_authors", Boolean, nullable=False, server_default=false()),
 )
 
 entries = Table(
@@ -191,6 +194,17 @@ entry_revisions = Table(
     Column("minor", Boolean, nullable=False),
 )
 
+# An entry's authors (its byline), members of the blog, in the order shown; an entry without
+# rows here is by its poster (entries.author_id) alone.
+entry_authors = Table(
+    "entry_authors",
+    metadata,
+    Column("entry_id", IdType, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_entry_authors_user_id", "user_id"),
+)
+
 events = Table(
     "events",
     metadata,
@@ -221,4 +235,20 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_audit_log_blog_id_id", "blog_id", "id"),
+)
+
+# Who has a blog's desk open (one row per open desk page, ``client`` a random id the page
+# makes) and which entry they are editing. Advisory: a row counts for 60 s after ``seen_at``
+# (the desk stream refreshes it while connected), an editing mark for 60 s after
+# ``editing_at``; older rows are deleted by the next write.
+desk_presence = Table(
+    "desk_presence",
+    metadata,
+    Column("blog_id", IdType, ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("client", String(64), primary_key=True),
+    Column("seen_at", UTCDateTime(), nullable=False),
+    Column("entry_id", IdType, nullable=True),
+    Column("editing_at", UTCDateTime(), nullable=True),
+    Index("ix_desk_presence_seen_at", "seen_at"),
 )
