@@ -14,8 +14,11 @@ per composed entry, ``PATCH``/``DELETE`` with ``If-Match``, ``POST .../preview``
 with the session cookie, the page's CSRF token (``data-csrf``) and the page's own origin.
 
 Who sees it: members of the blog and admins (:data:`Permission.VIEW_DESK`); anyone else gets
-404, as if the blog had no desk. Contributors get the page read-only: no compose form and no
-buttons on entries (:data:`Permission.WRITE_ENTRIES`).
+404, as if the blog had no desk. Editors, owners and admins publish, schedule or keep a draft
+(:data:`Permission.WRITE_ENTRIES`) and work the queue of unpublished entries
+(``desk-queue.js``: publish, schedule, send back with a note, edit, delete). Contributors write
+drafts and submit them for review (:data:`Permission.WRITE_DRAFTS`); they see their own drafts in
+the queue and get no buttons on published entries.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ router = APIRouter()
 _ROLE_NOTES = {
     BlogRole.OWNER: N_("You are an owner of this blog."),
     BlogRole.EDITOR: N_("You are an editor of this blog."),
-    BlogRole.CONTRIBUTOR: N_("You are a contributor: you can read this desk but not post yet."),
+    BlogRole.CONTRIBUTOR: N_(
+        "You are a contributor: write drafts and submit them; an editor publishes them."
+    ),
     None: N_("You are an admin: you may do everything here."),
 }
 
@@ -107,6 +112,7 @@ async def desk_page(request: Request, slug: str, session: DeskSession) -> HTMLRe
     blog = view.blog
     _ = i18n.translator(user.language)
     writable = policy.can(user, policy.Permission.WRITE_ENTRIES, view.role)
+    composer = policy.can(user, policy.Permission.WRITE_DRAFTS, view.role)
     return render(
         "desk.html",
         language=user.language,
@@ -115,6 +121,8 @@ async def desk_page(request: Request, slug: str, session: DeskSession) -> HTMLRe
         blog=blog,
         role_note=_(_ROLE_NOTES[view.role]),
         writable=writable,
+        composer=composer,
+        timezone=blog.timezone,
         closed=not blog.is_open,
         entries=view.entries,
         links=_links(user, view.role, blog.slug, user.language),

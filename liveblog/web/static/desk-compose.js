@@ -8,14 +8,19 @@
    (desk-entries.js), or by a fresh render if it does not. The unsent text is kept in
    localStorage (per blog) on every change, restored on load, and cleared on post or "Discard".
    Alt+Shift+N anywhere on the page goes back to the text field. Without the form (`#compose`,
-   only when the blog is writable) this file does nothing. */
+   only for those who may write at least drafts) this file does nothing.
+
+   The "Publication" choice sends `status`: editors publish now, schedule (`publish_at` from a
+   date-time field read in the blog's zone, see desk.js) or save a draft; contributors save a
+   draft or submit it for review. An unpublished entry goes to the queue (desk-queue.js, told by
+   the event `liveblog:queue-changed` on the page's `.desk-app`), not to the list of entries. */
 
 (() => {
   "use strict";
 
   const desk = window.liveblogDesk;
   if (!desk || !desk.compose) return;
-  const { app, cfg, compose, say, shortcut, call, problem, controls, read, fill } = desk;
+  const { app, cfg, compose, say, shortcut, call, problem, controls, read, fill, time } = desk;
   const entries = desk.entries;
 
   const draftStore = {
@@ -58,6 +63,39 @@
   let previewTimer = 0;
   let previewRun = 0;
   let sending = false;
+  const button = compose.querySelector("[data-action=post]");
+  const whenAt = compose.querySelector(".compose-when__at");
+  const publishAt = compose.querySelector("[data-publish-at]");
+  const pinChoice = c.pinned.closest(".admin-choice");
+  const DONE = { draft: "labelSaved", submitted: "labelSubmittedDone", scheduled: "labelScheduledDone" };
+
+  function chosen() {
+    const radio = compose.querySelector("input[name=status]:checked");
+    return radio ? radio.value : "published";
+  }
+
+  /** The form as the choice of publication wants it: the time field only for a schedule, the
+      pin only for an entry published now, the button saying what it does. */
+  function showChoice() {
+    const status = chosen();
+    whenAt.hidden = status !== "scheduled";
+    if (status === "scheduled" && !publishAt.value) publishAt.value = time.soon();
+    if (status === "scheduled") publishAt.min = time.utcToZoned(Date.now());
+    const pinnable = status === "published";
+    c.pinned.disabled = !pinnable;
+    if (!pinnable) c.pinned.checked = false;
+    if (pinChoice) pinChoice.hidden = !pinnable;
+    button.textContent = button.dataset["label" + status[0].toUpperCase() + status.slice(1)] || button.textContent;
+  }
+
+  /** What a post sends: the fields and, unless published now, the status (and time). */
+  function outgoing() {
+    const values = read(compose);
+    const status = chosen();
+    if (status !== "published") values.status = status;
+    if (status === "scheduled") values.publish_at = time.zonedToUtc(publishAt.value) || null;
+    return values;
+  }
 
   function empty() {
     const v = read(compose);
@@ -70,9 +108,12 @@
     else draftStore.save({ ...draft, values: read(compose) });
   }
 
-  /** An empty form and no draft, ready for the next entry. */
+  /** An empty form and no draft, ready for the next entry (the choice of publication back to
+      its first option). */
   function clear() {
     compose.reset();
+    publishAt.value = "";
+    showChoice();
     draftStore.clear();
     preview();
     c.body.focus();
@@ -111,7 +152,7 @@
 
   async function post() {
     if (sending) return; // a second click while the first is on its way
-    const values = read(compose);
+    const values = outgoing();
     if (!values.body.trim()) {
       say(status, cfg.labelEmptyBody);
       c.body.focus();
@@ -132,7 +173,13 @@
     sending = false;
     compose.removeAttribute("aria-busy");
     if (result.ok) {
+      const queued = values.status && DONE[values.status];
       clear();
+      if (queued) {
+        say(status, (app.querySelector(".desk-queue") || compose).dataset[queued] || cfg.labelPosted);
+        app.dispatchEvent(new CustomEvent("liveblog:queue-changed"));
+        return;
+      }
       say(status, cfg.labelPosted);
       if (result.data && !entries.findWrapper(result.data.id)) entries.missed(result.data.id);
       return;
@@ -153,9 +200,13 @@
       post();
     }
   });
-  compose.addEventListener("input", () => {
+  compose.addEventListener("input", (event) => {
+    if (event.target && (event.target.name === "status" || event.target === publishAt)) return;
     keep();
     preview();
+  });
+  compose.addEventListener("change", (event) => {
+    if (event.target && event.target.name === "status") showChoice();
   });
   compose.querySelector("[data-action=discard]").addEventListener("click", () => {
     if (!empty() && !window.confirm(cfg.labelConfirmDiscard)) return;
@@ -173,5 +224,6 @@
     fill(compose, draft.values);
     say(status, cfg.labelRestored);
   }
+  showChoice();
   preview();
 })();

@@ -6,7 +6,10 @@
      inline script), the JSON API call and the helpers for entry forms and status messages.
    - desk-entries.js: the live list of entries from the blog's event stream.
    - desk-edit.js: edit in place, the side-by-side view on conflicts, pin, key event and delete.
-   - desk-compose.js: the compose form: draft, preview and posting.
+   - desk-compose.js: the compose form: draft, preview and posting (publish now, schedule, save
+     as a draft, submit for review).
+   - desk-queue.js: the queue of unpublished entries (drafts, submitted, scheduled) and what
+     editors do with them.
 
    The page is server-rendered in the user's language; these scripts make it work. Everything
    they change goes through the JSON API with the session cookie, the page's CSRF token (header
@@ -95,10 +98,65 @@
     c.pinned.checked = Boolean(values.pinned);
   }
 
+  // -- times in the blog's zone (the desk's date-time fields are wall times there) -------------
+
+  const zone = (app.querySelector("[data-timezone]") || { dataset: {} }).dataset.timezone || "UTC";
+  const wallFormat = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+
+  /** The wall time in the blog's zone at instant `ms`, as milliseconds of a UTC date. */
+  function wallAt(ms) {
+    const p = {};
+    for (const part of wallFormat.formatToParts(new Date(ms))) p[part.type] = Number(part.value);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second);
+  }
+
+  /** A `datetime-local` value ("2026-12-03T14:00"), read in the blog's zone, as an RFC 3339
+      UTC instant; "" for an empty or malformed value. */
+  function zonedToUtc(local) {
+    const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(local || "");
+    if (!match) return "";
+    const wall = Date.UTC(+match[1], +match[2] - 1, +match[3], +match[4], +match[5]);
+    let utc = wall - (wallAt(wall) - wall);
+    utc = wall - (wallAt(utc) - utc); // the offset at the instant itself (DST changes)
+    return new Date(utc).toISOString();
+  }
+
+  /** An instant (RFC 3339 or milliseconds) as a `datetime-local` value in the blog's zone. */
+  function utcToZoned(instant) {
+    const ms = typeof instant === "number" ? instant : Date.parse(instant);
+    return new Date(wallAt(ms - (ms % 60000))).toISOString().slice(0, 16);
+  }
+
+  /** An instant shown in the user's language, in the blog's zone ("03.12.2026, 14:00"). */
+  function showTime(instant) {
+    return new Intl.DateTimeFormat(cfg.language || undefined, {
+      timeZone: zone,
+      dateStyle: "short",
+      timeStyle: "short",
+    }).format(new Date(instant));
+  }
+
+  /** A sensible first value for a schedule field: the next full quarter hour after 15 minutes. */
+  function soon() {
+    const quarter = 15 * 60000;
+    return utcToZoned(Math.ceil((Date.now() + quarter) / quarter) * quarter);
+  }
+
+  const time = { zone, zonedToUtc, utcToZoned, showTime, soon };
+
   /** Back to writing: the compose form's text field, if this user may post. */
   function focusCompose() {
     if (compose) controls(compose).body.focus();
   }
 
-  window.liveblogDesk = { app, cfg, list, compose, say, shortcut, call, problem, controls, read, fill, focusCompose };
+  window.liveblogDesk = { app, cfg, list, compose, say, shortcut, call, problem, controls, read, fill, focusCompose, time };
 })();

@@ -65,15 +65,30 @@ def test_an_editor_gets_compose_preview_tools_and_live_settings(app: FastAPI, bl
     assert "<kbd>Enter</kbd>" in html
 
 
-def test_a_contributor_reads_without_compose_or_buttons(app: FastAPI, blog: str) -> None:
+def test_a_contributor_writes_drafts_but_gets_no_buttons_on_entries(
+    app: FastAPI, blog: str
+) -> None:
     client, _ = _session(app, "co@example.org")
     page = client.get(DESK)
     assert page.status_code == 200
     html = page.text
-    assert 'id="compose"' not in html
-    assert "<template" not in html  # no tools, no edit form for entries
+    assert 'id="compose"' in html  # drafts, submitted for review
+    assert 'value="draft" checked' in html and 'value="submitted"' in html
+    assert 'value="published"' not in html and 'value="scheduled"' not in html
+    assert 'class="desk-queue"' in html and 'data-publisher="false"' in html
+    assert "<template" not in html  # no tools, no edit form for published entries
     assert 'data-writable="false"' in html
     assert "Dam holds" in html
+
+
+def test_an_editor_publishes_schedules_or_keeps_a_draft(app: FastAPI, blog: str) -> None:
+    client, _ = _session(app, "ed@example.org")
+    html = client.get(DESK).text
+    for status in ("published", "scheduled", "draft"):
+        assert f'value="{status}"' in html
+    assert 'value="published" checked' in html and 'value="submitted"' not in html
+    assert 'data-publisher="true"' in html
+    assert 'data-timezone="Europe/Berlin"' in html  # the blog's zone, for the date-time fields
 
 
 def test_someone_without_a_role_gets_404(app: FastAPI, blog: str) -> None:
