@@ -4,14 +4,23 @@ number; publishing and the scheduler's step append the public event once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from liveblog.actions import Actions
+from liveblog.config import Settings
 from liveblog.domain.errors import Conflict, Forbidden, InvalidInput
 from liveblog.domain.models import EntryStatus, User
 from tests.conftest import FakeClock
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """No scheduler in the app: these tests move the clock and publish what is due themselves
+    (the app's own scheduler would race them to it)."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}", scheduler_seconds=0)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from liveblog.domain.models import EntryStatus
 from liveblog.storage import reads
@@ -124,8 +124,10 @@ def test_an_editor_schedules_in_the_blogs_zone_reschedules_and_cancels(
     field.fill("2031-12-01T09:30")
     item.get_by_role("button", name="Save").click()
     wait_until(
-        lambda: entry(live_server, blog, entry_id).publish_at
-        == datetime(2031, 12, 1, 8, 30, tzinfo=UTC),
+        lambda: (
+            entry(live_server, blog, entry_id).publish_at
+            == datetime(2031, 12, 1, 8, 30, tzinfo=UTC)
+        ),
         what="the new time",
     )
     expect(item.locator(".queue-item__status")).to_contain_text("9:30", timeout=SOON)
@@ -181,7 +183,5 @@ def test_queue_screenshots_and_axe(
     shots.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(shots / f"desk-queue-{width}.png"), full_page=True)
     results = Axe().run(desk)
-    serious = [
-        v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, results.generate_report()

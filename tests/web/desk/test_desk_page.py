@@ -73,9 +73,12 @@ def test_a_contributor_writes_drafts_but_gets_no_buttons_on_entries(
     assert page.status_code == 200
     html = page.text
     assert 'id="compose"' in html  # drafts, submitted for review
-    assert 'value="draft" checked' in html and 'value="submitted"' in html
-    assert 'value="published"' not in html and 'value="scheduled"' not in html
-    assert 'class="desk-queue"' in html and 'data-publisher="false"' in html
+    assert 'value="draft" checked' in html
+    assert 'value="submitted"' in html
+    assert 'value="published"' not in html
+    assert 'value="scheduled"' not in html
+    assert 'class="desk-queue"' in html
+    assert 'data-publisher="false"' in html
     assert "<template" not in html  # no tools, no edit form for published entries
     assert 'data-writable="false"' in html
     assert "Dam holds" in html
@@ -86,7 +89,8 @@ def test_an_editor_publishes_schedules_or_keeps_a_draft(app: FastAPI, blog: str)
     html = client.get(DESK).text
     for status in ("published", "scheduled", "draft"):
         assert f'value="{status}"' in html
-    assert 'value="published" checked' in html and 'value="submitted"' not in html
+    assert 'value="published" checked' in html
+    assert 'value="submitted"' not in html
     assert 'data-publisher="true"' in html
     assert 'data-timezone="Europe/Berlin"' in html  # the blog's zone, for the date-time fields
 

@@ -1,6 +1,8 @@
 """The reader page's live client, without a browser: the page carries what ``live.js`` needs,
 event ``html`` is the page's own ``<article>``, and applying the event stream to an older page the
-way ``live.js`` does (modelled here in Python) gives exactly what a fresh render shows."""
+way ``live.js`` does (modelled here in Python) gives exactly what a fresh render shows, also
+while drafts, submitted and scheduled entries come and go and are published from the queue or
+by the scheduler's step."""
 
 from __future__ import annotations
 
@@ -433,6 +435,10 @@ KINDS = [
     "title",
     "close",
     "poll",
+    "draft",
+    "schedule",
+    "publish",
+    "due",
 ]
 Op = tuple[str, int, int]
 OPS = st.tuples(st.sampled_from(KINDS), st.integers(0, 10_000), st.integers(0, 10_000))
@@ -450,6 +456,8 @@ class Scenario:
         self.slug = f"lauf-{next(_slugs)}"
         self.blog = self.actions.create_blog(admin, slug=self.slug, title="Lauf")
         self.visible: list[int] = []
+        self.waiting: list[int] = []
+        """Drafts, submitted and scheduled entries: in the queue, on no reader's page."""
         self.pinned: int | None = None
         self.closed = False
 
@@ -490,6 +498,17 @@ class Scenario:
             self.visible.append(entry.id)
             if pinned:
                 self.pinned = entry.id
+        elif kind in ("draft", "schedule"):
+            self._unpublished(kind, a, b)
+        elif kind == "publish" and self.waiting:
+            self._from_the_queue(self.waiting[a % len(self.waiting)], b)
+        elif kind == "due":
+            # The scheduler's step, with the clock moved on: whatever came due is published.
+            self.clock.advance(minutes=a % 120 + 1)
+            for entry in self.actions.publish_due():
+                if entry.blog_id == self.blog.id:  # earlier examples' blogs share the database
+                    self.waiting.remove(entry.id)
+                    self.visible.append(entry.id)
         elif kind == "clock":
             self.clock.advance(minutes=a % 1800 + 1)
         elif kind == "title":
@@ -525,18 +544,57 @@ class Scenario:
                 }
                 self._update(entry_id, changes[field[b % len(field)]])
 
+    def _unpublished(self, kind: str, a: int, b: int) -> None:
+        """A draft or a submitted entry, or one scheduled up to two hours ahead."""
+        fields: dict[str, Any] = {"status": "submitted" if b % 2 else "draft"}
+        if kind == "schedule":
+            fields = {"publish_at": self.clock.now + timedelta(minutes=a % 120 + 1)}
+        entry = self.actions.create_entry(
+            self.admin,
+            self.slug,
+            body=f"Entwurf {a}",
+            headline=f"Vorab {a}" if b % 3 else None,
+            key_event=b % 4 < 2,
+            **fields,
+        )
+        self.waiting.append(entry.id)
+
+    def _from_the_queue(self, entry_id: int, b: int) -> None:
+        """An editor publishes it (``PATCH status=published``, with an edit now and then; a
+        scheduled one ahead of its time), or discards it (``DELETE``)."""
+        if b % 5 == 0:
+            current = self._current(entry_id)
+            self.actions.delete_entry(self.admin, self.slug, entry_id, if_match=current.version)
+            self.waiting.remove(entry_id)
+            return
+        changes: dict[str, Any] = {"status": "published"}
+        if b % 3 == 0:
+            changes["body"] = f"Freigegeben {b}"
+        if b % 7 == 0:
+            changes["pinned"] = True
+        self._update(entry_id, changes)
+        self.waiting.remove(entry_id)
+        self.visible.append(entry_id)
+        if b % 7 == 0:
+            self.pinned = entry_id
+
 
 @pytest.fixture
 def small_pages(db: Database, settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     """The app with pages of 3 entries, so the page's oldest position (floor) matters."""
-    app = create_app(replace(settings, page_size=3), db=db, clock=clock, migrate=False)
+    # No scheduler: the test's "due" steps publish scheduled entries, at known moments.
+    app = create_app(
+        replace(settings, page_size=3, scheduler_seconds=0), db=db, clock=clock, migrate=False
+    )
     with TestClient(app) as test_client:
         yield test_client
 
 
 def fresh_page(db: Database, settings: Settings, clock: FakeClock, url: str) -> str:
     """The page as a new process with room for every entry renders it now."""
-    app = create_app(replace(settings, page_size=100), db=db, clock=clock, migrate=False)
+    app = create_app(
+        replace(settings, page_size=100, scheduler_seconds=0), db=db, clock=clock, migrate=False
+    )
     with TestClient(app) as other:
         response = other.get(url)
         assert response.status_code == 200
