@@ -22,6 +22,7 @@ from bench.common import (
 # name -> (module, help); each module has run(Options) -> Report. Add new workloads here.
 WORKLOADS = {
     "read": ("bench.read", "requests/s of the cached reader page and the entries API vs nginx"),
+    "feed": ("bench.feed", "requests/s of a blog's cached Atom feed vs nginx"),
     "long": ("bench.long", "render and entries API time of blogs of 100 to 50,000 entries"),
     "fanout": ("bench.fanout", "N SSE readers, M events: latency, CPU, memory vs nchan"),
     "publish": ("bench.publish", "POST-to-delivery latency, one reader, SQLite and PostgreSQL"),

@@ -190,38 +190,50 @@ def run(options: Options) -> Report:
             f"wrk -c{CONNECTIONS} on core 1; page {len(page.body):,} bytes, "
             f"poll JSON {len(polled.body):,} bytes, entries JSON {len(entries.body):,} bytes"
         )
-        rounds, seconds, warmup = (1, 3, 1) if options.quick else (ROUNDS, 10, 2)
-        for target in targets:
-            servers = (ours, peer)
-            etags = [tags[s.name, target.path] if target.conditional else None for s in servers]
-            for server, etag in zip(servers, etags, strict=True):
-                _one_round(server, target, etag, warmup, warmup=True)
-            measured: list[list[Round]] = [[], []]
-            # Rounds alternate between the servers, so passing load elsewhere hits both alike.
-            for _ in range(rounds):
-                for n, (server, etag) in enumerate(zip(servers, etags, strict=True)):
-                    done, foreign = undisturbed(
-                        report,
-                        options,
-                        f"{target.workload} on {server.name}",
-                        partial(_one_round, server, target, etag, seconds),
-                        pids=[ours.pid, peer.pid],
-                    )
-                    measured[n].append(replace(done, foreign_cores=foreign))
-            pair = [_result(s, target, m) for s, m in zip(servers, measured, strict=True)]
-            report.results.extend(pair)
-            ours_rps, peer_rps = pair[0].requests_per_s, pair[1].requests_per_s
-            assert ours_rps is not None
-            assert peer_rps is not None
-            target_text = PAGE_TARGET if target.workload == "read-page" else ""
-            report.ratios.append(
-                Ratio(target.workload, "requests_per_s", ours_rps / peer_rps, target_text)
-            )
-            # Requests per CPU-second of the server: the same comparison, much less sensitive
-            # to other work on the machine (which takes CPU away but hardly changes the cost).
-            ours_eff, peer_eff = (r.extra["requests_per_cpu_s"] for r in pair)
-            if ours_eff and peer_eff:
-                report.ratios.append(
-                    Ratio(target.workload, "requests_per_cpu_s", ours_eff / peer_eff)
-                )
+        compare(report, options, (ours, peer), targets, tags, {"read-page": PAGE_TARGET})
     return report
+
+
+def compare(
+    report: Report,
+    options: Options,
+    servers: tuple[Server, Server],
+    targets: list[Target],
+    tags: dict[tuple[str, str], str],
+    target_texts: dict[str, str],
+) -> None:
+    """Load ``servers`` (liveblog, then its peer) with each target, alternating rounds, and add
+    both results and the ratio lines to ``report``; ``tags``: each server's ETag per path (for
+    the conditional targets), ``target_texts``: the target to print next to a workload's ratio."""
+    ours, peer = servers
+    rounds, seconds, warmup = (1, 3, 1) if options.quick else (ROUNDS, 10, 2)
+    for target in targets:
+        etags = [tags[s.name, target.path] if target.conditional else None for s in servers]
+        for server, etag in zip(servers, etags, strict=True):
+            _one_round(server, target, etag, warmup, warmup=True)
+        measured: list[list[Round]] = [[], []]
+        # Rounds alternate between the servers, so passing load elsewhere hits both alike.
+        for _ in range(rounds):
+            for n, (server, etag) in enumerate(zip(servers, etags, strict=True)):
+                done, foreign = undisturbed(
+                    report,
+                    options,
+                    f"{target.workload} on {server.name}",
+                    partial(_one_round, server, target, etag, seconds),
+                    pids=[ours.pid, peer.pid],
+                )
+                measured[n].append(replace(done, foreign_cores=foreign))
+        pair = [_result(s, target, m) for s, m in zip(servers, measured, strict=True)]
+        report.results.extend(pair)
+        ours_rps, peer_rps = pair[0].requests_per_s, pair[1].requests_per_s
+        assert ours_rps is not None
+        assert peer_rps is not None
+        target_text = target_texts.get(target.workload, "")
+        report.ratios.append(
+            Ratio(target.workload, "requests_per_s", ours_rps / peer_rps, target_text)
+        )
+        # Requests per CPU-second of the server: the same comparison, much less sensitive
+        # to other work on the machine (which takes CPU away but hardly changes the cost).
+        ours_eff, peer_eff = (r.extra["requests_per_cpu_s"] for r in pair)
+        if ours_eff and peer_eff:
+            report.ratios.append(Ratio(target.workload, "requests_per_cpu_s", ours_eff / peer_eff))

@@ -3,6 +3,7 @@ with another config: :func:`run_nginx`)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +37,18 @@ class Server:
         return self.proc.pid
 
 
-def start_liveblog(procs: Processes, database_url: str, workdir: Path) -> Server:
-    """One uvicorn worker (uvloop, httptools) on a free loopback port, pinned to core 0."""
+def start_liveblog(
+    procs: Processes, database_url: str, workdir: Path, settings: dict[str, str] | None = None
+) -> Server:
+    """One uvicorn worker (uvloop, httptools) on a free loopback port, pinned to core 0;
+    ``settings``: ``LIVEBLOG_*`` variables for it beyond this process's environment."""
     port = free_port()
     proc = procs.start(
         "liveblog",
         [str(PYTHON), "-m", "bench.serve", database_url, str(port)],
         core=SERVER_CORE,
         cwd=REPO,
+        env={**os.environ, **settings} if settings else None,
         log_path=workdir / "liveblog.log",
     )
     return _answering("liveblog", port, proc, "/healthz", 60, workdir / "liveblog.log")

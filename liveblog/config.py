@@ -95,6 +95,11 @@ class Settings:
         0.5,
         "How often each server process looks for scheduled entries that are due (0: never).",
     )
+    desk_stream_seconds: float = _setting(
+        1.0,
+        "How often each server process looks for changes to a blog's queue and to who has its "
+        "desk open, once per blog for all its desk streams in the process.",
+    )
     token_cache_seconds: float = _setting(
         30.0,
         "How long a process remembers a checked API token (0: check every request).",
@@ -129,6 +134,29 @@ class Settings:
         "50 per 15 minutes",
         "Most failed desk logins per client address (IPv6: per /64) in a moving window; more "
         "get 429 with Retry-After.",
+    )
+    site_name: str = _setting(
+        "liveblog",
+        "The site's name: the author of every feed and the publication in the Google News sitemap.",
+    )
+    feed_size: int = _setting(
+        20, "Newest entries in each feed of a blog (Atom, RSS and JSON Feed)."
+    )
+    feed_tombstones: int = _setting(
+        20,
+        "Most deleted entries an Atom feed announces as tombstones (RFC 6721), the most "
+        "recently deleted first (0: none).",
+    )
+    websub_hub: str = _setting(
+        "",
+        "URL of a WebSub hub: feeds name it, and it is told of every change to a blog "
+        "(empty: no hub).",
+    )
+    websub_tries: int = _setting(
+        8, "Most tries to tell the WebSub hub of a change to a feed; then it is logged and dropped."
+    )
+    websub_retry_seconds: float = _setting(
+        2.0, "Pause after a failed WebSub notification; it doubles with each further try."
     )
 
     @classmethod

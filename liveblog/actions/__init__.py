@@ -11,15 +11,19 @@ from liveblog.actions.base import Clock, CommitListener, Committed, utc_now
 from liveblog.actions.blogs import BLOG_FIELDS, BlogActions
 from liveblog.actions.entries import ANY_VERSION, ENTRY_FIELDS, IfMatch
 from liveblog.actions.members import MemberActions
+from liveblog.actions.presence import PresenceActions
 from liveblog.actions.sessions import Lifetimes, LoginFailed, NewSession, SessionActions
 from liveblog.actions.users import MIN_PASSWORD, UserActions
 from liveblog.actions.workflow import WorkflowActions
 from liveblog.domain.errors import InvalidInput
 
 
-class Actions(BlogActions, WorkflowActions, MemberActions, SessionActions, UserActions):
+class Actions(
+    BlogActions, WorkflowActions, MemberActions, SessionActions, UserActions, PresenceActions
+):
     """Every write of the application, one module per aggregate (:mod:`.blogs`,
-    :mod:`.entries` with :mod:`.workflow`, :mod:`.members`, :mod:`.sessions`, :mod:`.users`).
+    :mod:`.entries` with :mod:`.workflow`, :mod:`.members`, :mod:`.sessions`, :mod:`.users`,
+    :mod:`.presence`).
     Stateless apart from its database, clock and listeners."""
 
 

@@ -1,4 +1,6 @@
-"""Actions on blogs: create one, change its fields, close and reopen it."""
+"""Actions on blogs: create one, change its fields (``show_authors``, readers see bylines,
+among them), close and reopen it. Every change is a blog event, which makes every page of the
+blog stale (the page cache keeps pages by the blog's version) and tells live readers."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from liveblog.storage import blogs as blog_rows
 from liveblog.storage import members as member_rows
 from liveblog.storage.writer import Done
 
-BLOG_FIELDS = ("title", "summary", "language", "timezone", "status")
+BLOG_FIELDS = ("title", "summary", "language", "timezone", "status", "show_authors")
 
 
 class BlogActions(ActionsBase):
@@ -33,6 +35,7 @@ class BlogActions(ActionsBase):
         summary: str | None = None,
         language: str = "de",
         timezone: str = "Europe/Berlin",
+        show_authors: bool = False,
     ) -> Blog:
         policy.require_global(actor, Permission.CREATE_BLOG)
         errors = rules.Collector()
@@ -50,6 +53,8 @@ class BlogActions(ActionsBase):
         )
         rules.language(errors, language)
         rules.timezone(errors, timezone)
+        if not isinstance(show_authors, bool):
+            errors.add("show_authors", "must be true or false")
         errors.raise_if_any()
         now = self.clock()
 
@@ -67,6 +72,7 @@ class BlogActions(ActionsBase):
                     "status": BlogStatus.OPEN.value,
                     "created_at": now,
                     "updated_at": now,
+                    "show_authors": show_authors,
                 },
             )
             # The creator becomes the blog's owner.
@@ -118,6 +124,10 @@ class BlogActions(ActionsBase):
             if status not in (BlogStatus.OPEN.value, BlogStatus.CLOSED.value):
                 errors.add("status", "must be 'open' or 'closed'")
             values["status"] = status
+        if "show_authors" in changes:
+            if not isinstance(changes["show_authors"], bool):
+                errors.add("show_authors", "must be true or false")
+            values["show_authors"] = changes["show_authors"]
         errors.raise_if_any()
         now = self.clock()
 

@@ -1,14 +1,14 @@
-"""Actions on entries: post, edit (with ``If-Match``), pin and delete, each with its events."""
+"""Actions on entries: post, edit (with ``If-Match``), pin and delete, each with its events.
+Every entry they return or put into an event carries its byline (:mod:`.bylines`)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final, Literal, TypedDict, Unpack
 
 from sqlalchemy import Connection
 
+from liveblog.actions import bylines, posting_once
 from liveblog.actions.base import (
     ActionsBase,
     append_event,
@@ -19,9 +19,7 @@ from liveblog.actions.base import (
 )
 from liveblog.domain import rules, workflow
 from liveblog.domain.errors import (
-    FieldError,
     Gone,
-    InvalidInput,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
@@ -31,13 +29,11 @@ from liveblog.domain.serialize import entry_payload
 from liveblog.render import markdown_to_html
 from liveblog.storage import entries as entry_rows
 from liveblog.storage import events as event_log
-from liveblog.storage import idempotency, revisions
+from liveblog.storage import revisions
 from liveblog.storage.writer import Body, Done
 
-IDEMPOTENCY_HOURS = 24
-MAX_IDEMPOTENCY_KEY = 200
 ENTRY_FIELDS = ("body", "headline", "key_event", "pinned", "source", "published_at")
-EDIT_FIELDS = (*ENTRY_FIELDS, "correction", "minor", "status", "publish_at", "note")
+EDIT_FIELDS = (*ENTRY_FIELDS, "correction", "minor", "status", "publish_at", "note", "authors")
 VISIBLE_EDITS = frozenset({"headline", "body", "source", "correction"})
 """Changes that readers are told of ("updated 05:40") unless the edit is marked minor."""
 ANY_VERSION: Final = "*"
@@ -58,6 +54,7 @@ class NewEntry(TypedDict, total=False):
     idempotency_key: str | None
     status: str | None
     publish_at: datetime | None
+    authors: list[int] | None
 
 
 class EntryActions(ActionsBase):
@@ -65,8 +62,8 @@ class EntryActions(ActionsBase):
         self, actor: User, slug: str, *, body: str, **fields: Unpack[NewEntry]
     ) -> Entry:
         """Post an entry. With an ``idempotency_key``, the same key from the same user within
-        :data:`IDEMPOTENCY_HOURS` returns the entry the first use posted (and posts nothing);
-        the same key with other fields is refused."""
+        24 hours returns the entry the first use posted (and posts nothing); the same key with
+        other fields is refused (:mod:`.posting_once`)."""
         return self._write(self._entry_post(actor, slug, body, fields), blog=slug)
 
     async def create_entry_async(
@@ -85,11 +82,13 @@ class EntryActions(ActionsBase):
         errors = rules.Collector()
         clean = _entry_text(errors, body=body, headline=headline, source=source)
         when = now if published_at is None else rules.published_at(errors, published_at, now)
-        key = None if idempotency_key is None else _idempotency_key(errors, idempotency_key)
+        key = None if idempotency_key is None else posting_once.checked_key(errors, idempotency_key)
         flow = workflow.flow_of(errors, dict(fields), now)
         workflow.post_status(errors, flow, dict(fields))
+        ids = bylines.asked(errors, dict(fields), optional=True).get("authors")
         errors.raise_if_any()
-        asked = _request_hash(slug, clean, key_event, pinned, published_at, flow) if key else ""
+        hashed = (slug, bylines.hashed(clean, ids), key_event, pinned, published_at, flow)
+        asked = posting_once.request_hash(*hashed) if key else ""
         row = {
             "headline": clean["headline"],
             "body": clean["body"],
@@ -110,29 +109,30 @@ class EntryActions(ActionsBase):
             if status is not EntryStatus.DRAFT and status is not EntryStatus.SUBMITTED:
                 workflow.require_publisher(actor, role, slug)
             if key is not None:
-                earlier = _earlier_post(conn, blog, actor, key, asked, now)
+                earlier = posting_once.earlier_post(conn, blog, actor, key, asked, now)
                 if earlier is not None:
-                    return Done(earlier)
+                    return Done(bylines.loaded(conn, earlier))
+            byline = bylines.of_post(conn, blog, actor, ids)
             if status is not EntryStatus.PUBLISHED:
                 values = {**row, "status": status.value, "publish_at": flow.publish_at}
                 if flow.publish_at is not None:
                     values["published_at"] = flow.publish_at
                 entry = entry_rows.insert_entry(conn, {"blog_id": blog.id, **values})
+                entry = bylines.posted(conn, entry, byline)
                 record_unpublished(conn, blog, entry, actor, now)
                 if key is not None:
-                    idempotency.store(conn, actor.id, key, asked, entry.id, now)
+                    posting_once.remember(conn, actor, key, asked, entry, now)
                 return Done(entry)
             written = self._unpin_others(conn, blog.id, None, now, actor) if pinned else []
             entry, seq = entry_rows.insert_numbered(conn, {"blog_id": blog.id, **row}, now)
+            entry = bylines.posted(conn, entry, byline)
             written.append(
                 self._entry_event(
                     conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor, seq=seq
                 )
             )
             if key is not None:
-                cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
-                idempotency.forget_before(conn, actor.id, cutoff)
-                idempotency.store(conn, actor.id, key, asked, entry.id, now)
+                posting_once.remember(conn, actor, key, asked, entry, now)
             return self._done(entry, blog, written, self._prepare(conn, blog, written, now))
 
         return store
@@ -149,7 +149,8 @@ class EntryActions(ActionsBase):
         """Change fields of an entry. Every change but pinning keeps the entry's content as a
         new revision (the first one also keeps the content as posted, as revision 1).
         ``correction`` (a note readers see under the entry, ``None`` removes it) and
-        ``minor`` (a fix readers are not told of: no "updated" mark) come with the fields."""
+        ``minor`` (a fix readers are not told of: no "updated" mark) come with the fields, and
+        ``authors`` (user ids: the new byline, see :mod:`.bylines`)."""
         now = self.clock()
         errors = rules.Collector()
         rules.unknown_fields(errors, changes, EDIT_FIELDS)
@@ -173,19 +174,21 @@ class EntryActions(ActionsBase):
             else:
                 values["published_at"] = rules.published_at(errors, changes["published_at"], now)
         flow = workflow.flow_of(errors, changes, now)
+        values.update(bylines.asked(errors, changes))
         errors.raise_if_any()
         if "body" in values:
             values["body_html"] = markdown_to_html(values["body"])
 
         def edit(conn: Connection) -> Done[Entry]:
             blog, role = blog_and_role(conn, slug, actor)
-            current = _entry_or_error(conn, blog.id, entry_id)
+            current = bylines.loaded(conn, _entry_or_error(conn, blog.id, entry_id))
             _check_version(current, if_match)
+            asked = bylines.resolved(conn, blog, values)
             if not current.published:
-                return self._edit_unpublished(conn, blog, role, current, actor, values, flow, now)
+                return self._edit_unpublished(conn, blog, role, current, actor, asked, flow, now)
             workflow.require_publisher(actor, role, slug)
             workflow.ensure_still_published(current, flow)
-            changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+            changed = {k: v for k, v in asked.items() if getattr(current, k) != v}
             if not changed:
                 return Done(current)
             written = []
@@ -259,7 +262,7 @@ class EntryActions(ActionsBase):
             )
         else:
             update = {**columns, "version": current.version + 1, "updated_at": now}
-            current = entry_rows.update_entry(conn, current.id, update)
+            current = bylines.update(conn, current, update)
         if "status" in columns or "publish_at" in columns or "review_note" in columns:
             record_unpublished(conn, blog, current, actor, now)
         return Done(current)
@@ -274,19 +277,21 @@ class EntryActions(ActionsBase):
         now: datetime,
     ) -> Done[Entry]:
         """Publish ``current``: its public ``entry.created`` event now, its time the one the
-        editor gave, else the scheduled one, else now."""
+        editor gave, else the scheduled one once it has come (the scheduler publishes a moment
+        after it), else now (an entry published ahead of its schedule: never in the future)."""
+        scheduled = current.publish_at if current.publish_at and current.publish_at <= now else None
         row = {
             "status": EntryStatus.PUBLISHED.value,
             "publish_at": None,
             "review_note": None,
-            "published_at": values.get("published_at") or current.publish_at or now,
+            "published_at": values.get("published_at") or scheduled or now,
             "updated_at": now,
             "version": current.version + 1,
         }
         written = []
         if current.pinned:
             written = self._unpin_others(conn, blog.id, current.id, now, actor)
-        entry = entry_rows.update_entry(conn, current.id, row)
+        entry = bylines.update(conn, current, row)
         written.append(self._entry_event(conn, blog.id, EventType.ENTRY_CREATED, entry, now, actor))
         return self._done(entry, blog, written, self._prepare(conn, blog, written, now))
 
@@ -302,21 +307,21 @@ class EntryActions(ActionsBase):
         mark: bool = True,
         columns: dict[str, Any] | None = None,
     ) -> Entry:
-        """Write ``changed`` (and ``columns``, which are no content); unless only the pin
-        changed, keep the result as a revision. ``mark``: readers are told (``edited_at``)
-        unless the edit is ``minor``."""
+        """Write ``changed`` (and ``columns``, which are no content); unless only the pin or
+        the byline changed, keep the result as a revision. ``mark``: readers are told
+        (``edited_at``) unless the edit is ``minor``."""
         values = {**(columns or {}), **changed, "version": current.version + 1, "updated_at": now}
         if "correction" in changed:
             values["corrected_at"] = None if changed["correction"] is None else now
-        if set(changed) == {"pinned"}:
-            return entry_rows.update_entry(conn, current.id, values)
+        if not set(changed) - {"pinned", bylines.FIELD}:
+            return bylines.update(conn, current, values)
         if current.revision == 1:  # its first edit: keep it as posted, too
             first = current.published_at
             revisions.record(conn, current, editor_id=current.author_id, at=first, minor=False)
         values["revision"] = current.revision + 1
         if mark and not minor and VISIBLE_EDITS & set(changed):
             values["edited_at"] = now
-        entry = entry_rows.update_entry(conn, current.id, values)
+        entry = bylines.update(conn, current, values)
         revisions.record(conn, entry, editor_id=actor.id, at=now, minor=minor)
         return entry
 
@@ -328,9 +333,9 @@ class EntryActions(ActionsBase):
         for other_id in entry_rows.pinned_ids(conn, blog_id):
             if other_id == keep:
                 continue
-            other = must(entry_rows.get(conn, blog_id, other_id))
-            unpinned = entry_rows.update_entry(
-                conn, other_id, {"pinned": False, "version": other.version + 1, "updated_at": now}
+            other = bylines.loaded(conn, must(entry_rows.get(conn, blog_id, other_id)))
+            unpinned = bylines.update(
+                conn, other, {"pinned": False, "version": other.version + 1, "updated_at": now}
             )
             written.append(
                 self._entry_event(conn, blog_id, EventType.ENTRY_UNPINNED, unpinned, now, actor)
@@ -404,55 +409,3 @@ def _check_version(entry: Entry, if_match: IfMatch) -> None:
             "reload it and apply your change again",
             current_version=entry.version,
         )
-
-
-def _idempotency_key(errors: rules.Collector, key: str) -> str:
-    key = key.strip()
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
-        errors.add(
-            "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
-        )
-    return key
-
-
-def _request_hash(
-    slug: str,
-    text: dict[str, Any],
-    key_event: bool,
-    pinned: bool,
-    published_at: datetime | None,
-    flow: workflow.Flow,
-) -> str:
-    """What a post asked for, to tell a retry (the same) from a reuse of its key (other)."""
-    asked = {
-        "slug": slug,
-        **text,
-        "key_event": key_event,
-        "pinned": pinned,
-        "published_at": published_at.isoformat() if published_at else None,
-    }
-    if flow.status is not None and flow.status is not EntryStatus.PUBLISHED:
-        # Only when asked for: the hashes of keys stored before drafts existed stay valid.
-        asked["status"] = flow.status.value
-        asked["publish_at"] = flow.publish_at.isoformat() if flow.publish_at else None
-    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
-
-
-def _earlier_post(
-    conn: Connection, blog: Blog, actor: User, key: str, asked: str, now: datetime
-) -> Entry | None:
-    """The entry an earlier use of the key posted, if it asked for the same; else refused."""
-    found = idempotency.find(conn, actor.id, key, now - timedelta(hours=IDEMPOTENCY_HOURS))
-    if found is None:
-        return None
-    request_hash, entry_id = found
-    if request_hash != asked:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "Idempotency-Key",
-                    "was used for a different entry; send a new key for a new entry",
-                )
-            ]
-        )
-    return must(entry_rows.get(conn, blog.id, entry_id))  # the same slug: the same blog

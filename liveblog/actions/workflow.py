@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from liveblog.actions import bylines
 from liveblog.actions.entries import EntryActions
 from liveblog.domain.models import Entry, EntryStatus
 from liveblog.storage import blogs as blog_rows
@@ -51,6 +52,7 @@ class WorkflowActions(EntryActions):
                 return Done(None)  # published by another process, cancelled or deleted
             if current.publish_at is None or current.publish_at > now:
                 return Done(None)  # moved later meanwhile
+            current = bylines.loaded(conn, current)  # its event carries its byline
             published = self._publish_now(conn, blog, current, {}, None, now)
             return Done(published.result, published.after)
 

@@ -22,6 +22,16 @@ class DemoEntry:
     key_event: bool = False
     pinned: bool = False
     source: str | None = None
+    authors: tuple[str, ...] = ()
+    """E-mail addresses of the blog's demo authors (the byline); empty: the demo admin."""
+
+
+@dataclass(frozen=True)
+class DemoAuthor:
+    """An invented reporter: a user made for the demo, a contributor of the blog."""
+
+    email: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,9 @@ class DemoBlog:
     language: str
     timezone: str
     entries: tuple[DemoEntry, ...]
+    show_authors: bool = False
+    """Readers see the entries' bylines."""
+    authors: tuple[DemoAuthor, ...] = ()
 
 
 class ContentError(ValueError):
@@ -60,6 +73,11 @@ def _blog(raw: dict[str, Any]) -> DemoBlog:
         language=_typed(raw, "language", str),
         timezone=_typed(raw, "timezone", str),
         entries=entries,
+        show_authors=raw.get("show_authors", False) is True,
+        authors=tuple(
+            DemoAuthor(_typed(a, "email", str), _typed(a, "name", str))
+            for a in raw.get("authors", [])
+        ),
     )
 
 
@@ -74,7 +92,16 @@ def _entry(raw: dict[str, Any]) -> DemoEntry:
         key_event=raw.get("key_event", False) is True,
         pinned=raw.get("pinned", False) is True,
         source=_optional(raw, "source"),
+        authors=_emails(raw),
     )
+
+
+def _emails(raw: dict[str, Any]) -> tuple[str, ...]:
+    """An entry's ``authors``: e-mail addresses of the blog's demo authors."""
+    value = raw.get("authors", [])
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise ContentError(f"authors must be a list of e-mail addresses, not {value!r}")
+    return tuple(value)
 
 
 def _typed(raw: dict[str, Any], key: str, kind: type[_T]) -> _T:

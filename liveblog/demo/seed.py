@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from liveblog.actions import Actions
-from liveblog.demo.content import DemoBlog, load_content
+from liveblog.demo.content import DemoAuthor, DemoBlog, load_content
 from liveblog.domain.errors import Conflict, Forbidden
 from liveblog.domain.models import Blog, Role, User
 from liveblog.storage import blogs as blog_rows
@@ -70,7 +70,8 @@ def _admin(actions: Actions) -> tuple[User, bool]:
 
 
 def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
-    """The blog and its entries, oldest first, published relative to the actions' clock."""
+    """The blog, its authors and its entries, oldest first, published relative to the
+    actions' clock."""
     blog = actions.create_blog(
         admin,
         slug=demo.slug,
@@ -78,7 +79,9 @@ def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
         summary=demo.summary,
         language=demo.language,
         timezone=demo.timezone,
+        show_authors=demo.show_authors,
     )
+    authors = {a.email: _author(actions, admin, demo.slug, a).id for a in demo.authors}
     now = actions.clock()
     for entry in demo.entries:
         actions.create_entry(
@@ -90,9 +93,27 @@ def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
             pinned=entry.pinned,
             source=entry.source,
             published_at=now - timedelta(minutes=entry.minutes_ago),
+            authors=[authors[email] for email in entry.authors] or None,
         )
     with actions.db.read() as conn:
         return _must_exist(blog_rows.by_slug(conn, demo.slug), blog.slug)
+
+
+def _author(actions: Actions, admin: User, slug: str, author: DemoAuthor) -> User:
+    """The demo reporter's user (made with a random password: nobody logs in as them), a
+    contributor of the blog."""
+    with actions.db.read() as conn:
+        user = user_rows.by_email(conn, author.email)
+    if user is None:
+        password = secrets.token_urlsafe(24)
+        try:
+            user = actions.create_user(author.email, "user", password, display_name=author.name)
+        except Conflict:  # another process created it a moment ago
+            with actions.db.read() as conn:
+                user = user_rows.by_email(conn, author.email)
+            assert user is not None
+    actions.add_member(admin, slug, user.email, "contributor")
+    return user
 
 
 def _must_exist(blog: Blog | None, slug: str) -> Blog:

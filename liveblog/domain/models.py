@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -63,10 +63,21 @@ class Blog:
     updated_at: datetime
     last_seq: int
     """Sequence number of the blog's newest event: the blog's version."""
+    show_authors: bool = False
+    """Readers see each entry's authors (its byline) by display name."""
 
     @property
     def is_open(self) -> bool:
         return self.status is BlogStatus.OPEN
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author of an entry's byline (:mod:`liveblog.domain.bylines`)."""
+
+    id: int
+    name: str
+    """The user's display name; empty when they set none (never taken from the e-mail)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,10 @@ class Entry:
     """When a scheduled entry is to be published (UTC); ``None`` for every other status."""
     review_note: str | None = None
     """An editor's note to the author of a draft sent back from review."""
+    authors: tuple[Author, ...] = field(default=(), compare=False)
+    """The byline in order (the poster alone unless others were named); filled by the reads
+    that show entries (``storage.bylines``), empty in rows read without them. Not part of
+    equality: two reads of the same row are equal whether or not they read the byline."""
 
     @property
     def deleted(self) -> bool:

@@ -2,7 +2,9 @@
 (``EntryOut``, checked against this by a test), the ``entry`` of event payloads
 (:func:`liveblog.domain.serialize.entry_payload`), the reader pages and live updates
 (``EntryView``) and, later, feeds. A field added here is a field readers get everywhere;
-one that readers must not see (the author, the tombstone time) never comes here.
+one that readers must not see (the poster's id, the tombstone time) never comes here. The one
+field readers get only sometimes is ``authors``: ``None`` (``null`` in the JSON) unless the
+blog shows its bylines (``show_authors``; see :mod:`liveblog.domain.bylines`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from liveblog.domain.models import Entry
+from liveblog.domain.models import Author, Entry
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,15 @@ class PublicEntry:
     ``submitted`` and ``scheduled`` entries in this shape."""
     publish_at: datetime | None
     """When a scheduled entry will be published (UTC); ``None`` otherwise."""
+    authors: tuple[Author, ...] | None = None
+    """The byline in order, each author's id and display name (empty when they set none);
+    ``None`` where the blog does not show authors to readers."""
 
     @classmethod
-    def of(cls, entry: Entry) -> PublicEntry:
-        """The public fields of ``entry``, which must be visible (not a tombstone)."""
+    def of(cls, entry: Entry, *, authors: bool = True) -> PublicEntry:
+        """The public fields of ``entry``, which must be visible (not a tombstone).
+        ``authors=False`` leaves its byline out: public reads of a blog whose
+        ``show_authors`` is off; members' answers and event payloads carry it."""
         return cls(
             id=entry.id,
             version=entry.version,
@@ -73,4 +80,5 @@ class PublicEntry:
             revision=entry.revision,
             status=entry.status.value,
             publish_at=entry.publish_at,
+            authors=entry.authors if authors else None,
         )

@@ -1,5 +1,6 @@
 """The public JSON shape of blogs and entries, shared by the API and event payloads. An entry's
-fields are :class:`~liveblog.domain.public.PublicEntry`'s, with times as RFC 3339."""
+fields are :class:`~liveblog.domain.public.PublicEntry`'s, with times as RFC 3339 and its
+byline as ``authors: [{"id", "name"}]`` (``null`` where it is not shown)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, get_type_hints
 
-from liveblog.domain.models import Blog, Entry
+from liveblog.domain.models import Author, Blog, Entry
 from liveblog.domain.public import PublicEntry
 
 _PUBLIC_FIELDS = tuple(f.name for f in fields(PublicEntry))
+_OPTIONAL = frozenset({"authors"})
+"""Fields that payloads stored before they existed lack."""
 _PUBLIC_TIMES = frozenset(
     name
     for name, hint in get_type_hints(PublicEntry).items()
@@ -34,6 +37,7 @@ def blog_payload(blog: Blog) -> dict[str, Any]:
         "created_at": rfc3339(blog.created_at),
         "updated_at": rfc3339(blog.updated_at),
         "version": blog.last_seq,
+        "show_authors": blog.show_authors,
     }
 
 
@@ -42,22 +46,30 @@ def public_entry_json(entry: PublicEntry) -> dict[str, Any]:
     json: dict[str, Any] = {}
     for name in _PUBLIC_FIELDS:
         value = getattr(entry, name)
+        if name == "authors" and value is not None:
+            json[name] = [{"id": a.id, "name": a.name} for a in value]
+            continue
         json[name] = rfc3339(value) if name in _PUBLIC_TIMES and value is not None else value
     return json
 
 
-def entry_payload(entry: Entry) -> dict[str, Any]:
-    """The entry as the API answers it and events carry it; a deleted one as its tombstone."""
+def entry_payload(entry: Entry, *, authors: bool = True) -> dict[str, Any]:
+    """The entry as the API answers it and events carry it; a deleted one as its tombstone.
+    ``authors=False``: without its byline (a public read where the blog does not show it)."""
     if entry.deleted:
         assert entry.deleted_at is not None
         return {"id": entry.id, "version": entry.version, "deleted_at": rfc3339(entry.deleted_at)}
-    return public_entry_json(PublicEntry.of(entry))
+    return public_entry_json(PublicEntry.of(entry, authors=authors))
 
 
 def entry_from_payload(payload: dict[str, Any]) -> PublicEntry:
     """The entry an event payload describes (a visible entry: deleted ones carry no content)."""
-    values: dict[str, Any] = {name: payload[name] for name in _PUBLIC_FIELDS}
+    values: dict[str, Any] = {
+        name: payload[name] for name in _PUBLIC_FIELDS if name in payload or name not in _OPTIONAL
+    }
     for name in _PUBLIC_TIMES:
         if values[name] is not None:
             values[name] = datetime.fromisoformat(values[name])
+    if values.get("authors") is not None:
+        values["authors"] = tuple(Author(int(a["id"]), str(a["name"])) for a in values["authors"])
     return PublicEntry(**values)

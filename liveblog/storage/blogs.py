@@ -26,6 +26,7 @@ def blog_from_row(row: RowMapping) -> Blog:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         last_seq=row["last_seq"],
+        show_authors=bool(row["show_authors"]),
     )
 
 

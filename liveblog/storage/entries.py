@@ -7,10 +7,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, insert, select, update
 from sqlalchemy.sql.dml import ReturningInsert
 
-from liveblog.domain.models import Entry, EntryStatus
+from liveblog.domain.models import BlogStatus, Entry, EntryStatus
 from liveblog.storage.blogs import next_seq, numbering
 from liveblog.storage.tables import blogs, entries
 
@@ -105,16 +105,23 @@ def pinned_ids(conn: Connection, blog_id: int) -> list[int]:
     return [int(r) for r in rows.scalars()]
 
 
+def _waiting() -> list[ColumnElement[bool]]:
+    """Scheduled entries the scheduler may publish: not deleted, in an open blog. A closed
+    blog's stay scheduled, and out of the scheduler's sight, until it reopens: were they due
+    for it, the overdue ones would take every step's places and wake it without pause."""
+    return [
+        entries.c.status == EntryStatus.SCHEDULED.value,
+        entries.c.deleted_at.is_(None),
+        blogs.c.status == BlogStatus.OPEN.value,
+    ]
+
+
 def due(conn: Connection, now: datetime, *, limit: int) -> list[tuple[int, str]]:
     """Scheduled entries whose time has come (entry id and blog slug), the earliest first."""
     rows = conn.execute(
         select(entries.c.id, blogs.c.slug)
         .join(blogs, blogs.c.id == entries.c.blog_id)
-        .where(
-            entries.c.status == EntryStatus.SCHEDULED.value,
-            entries.c.publish_at <= now,
-            entries.c.deleted_at.is_(None),
-        )
+        .where(*_waiting(), entries.c.publish_at <= now)
         .order_by(entries.c.publish_at, entries.c.id)
         .limit(limit)
     )
@@ -125,7 +132,8 @@ def next_due(conn: Connection) -> datetime | None:
     """The earliest time a scheduled entry waits for."""
     value = conn.execute(
         select(entries.c.publish_at)
-        .where(entries.c.status == EntryStatus.SCHEDULED.value, entries.c.deleted_at.is_(None))
+        .join(blogs, blogs.c.id == entries.c.blog_id)
+        .where(*_waiting())
         .order_by(entries.c.publish_at)
         .limit(1)
     ).scalar_one_or_none()

@@ -1,11 +1,15 @@
 """The read side: what a reader may see, and the queries that show it.
 
-This module alone decides which entries are visible to readers (:func:`visible`); today that
-is every entry that is not deleted. Drafts, scheduled entries and per-blog roles change
-:func:`visible` (and :func:`entry` for a permalink), not the pages, the API or the live path,
-which read entries only through this module (an import-linter contract keeps ``liveblog.web``
+This module alone decides which entries are visible to readers (:func:`visible`): the published
+ones that are not deleted (drafts, submitted and scheduled entries do not exist for readers;
+members read them through :func:`unpublished` and :func:`any_entry`). The pages, the API and the
+live path read entries only through this module (an import-linter contract keeps ``liveblog.web``
 away from :mod:`liveblog.storage.entries`). Writers (:mod:`liveblog.actions`) read rows through
 :mod:`liveblog.storage.entries`, unfiltered.
+
+Every entry these reads return carries its byline (``Entry.authors``), read for all of them in
+one more query (:mod:`liveblog.storage.bylines`); whether readers see it is the blog's
+``show_authors``, which the pages, the API and the live frames apply.
 
 Timelines use keyset pagination on (published_at, id): cost depends on the page size, not on
 the blog's length or the cursor's depth.
@@ -23,6 +27,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, 
 from liveblog.domain.models import Entry, EntryStatus
 from liveblog.domain.pagination import Cursor, Order
 from liveblog.storage import entries as entry_rows
+from liveblog.storage.bylines import with_authors
 from liveblog.storage.entries import entry_from_row
 from liveblog.storage.tables import entries
 
@@ -60,7 +65,7 @@ def entry(conn: Connection, blog_id: int, entry_id: int) -> Entry | None:
         .mappings()
         .first()
     )
-    return entry_from_row(row) if row else None
+    return with_authors(conn, [entry_from_row(row)])[0] if row else None
 
 
 def timeline(
@@ -98,7 +103,7 @@ def timeline(
         else (entries.c.published_at.asc(), entries.c.id.asc())
     )
     rows = conn.execute(select(entries).where(*conditions).order_by(*sort).limit(limit + 1))
-    items = [entry_from_row(r) for r in rows.mappings()]
+    items = with_authors(conn, [entry_from_row(r) for r in rows.mappings()])
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
@@ -118,7 +123,7 @@ def pinned(conn: Connection, blog_id: int) -> Entry | None:
         .mappings()
         .first()
     )
-    return entry_from_row(row) if row else None
+    return with_authors(conn, [entry_from_row(row)])[0] if row else None
 
 
 def newest_key_event(conn: Connection, blog_id: int) -> Entry | None:
@@ -190,6 +195,21 @@ def newest_changes(conn: Connection, blog_ids: Collection[int]) -> dict[int, dat
     return {int(row.blog_id): _updated_at(conn, row.changed) for row in rows}
 
 
+def deletions(conn: Connection, blog_id: int, *, limit: int) -> list[tuple[int, datetime]]:
+    """``(id, deleted_at)`` of the entries readers saw that were deleted, the most recently
+    deleted first, at most ``limit`` (feeds announce them as tombstones); nothing of their
+    content. A deleted draft never existed for readers and is not among them."""
+    if limit <= 0:
+        return []
+    rows = conn.execute(
+        select(entries.c.id, entries.c.deleted_at)
+        .where(entries.c.blog_id == blog_id, _gone())
+        .order_by(entries.c.deleted_at.desc(), entries.c.id.desc())
+        .limit(limit)
+    )
+    return [(int(row.id), row.deleted_at) for row in rows]
+
+
 def _updated_at(conn: Connection, value: object) -> datetime:
     """A ``max(updated_at)`` as a datetime: ``func.max`` loses the column type on SQLite, so
     convert through the column's own type."""
@@ -200,9 +220,10 @@ def _updated_at(conn: Connection, value: object) -> datetime:
 
 def any_entry(conn: Connection, blog_id: int, entry_id: int) -> Entry | None:
     """For members: the entry whatever its status, deleted ones included."""
-    return entry_rows.get(conn, blog_id, entry_id)
+    found = entry_rows.get(conn, blog_id, entry_id)
+    return with_authors(conn, [found])[0] if found else None
 
 
 def unpublished(conn: Connection, blog_id: int, *, author_id: int | None = None) -> list[Entry]:
     """For members: drafts, submitted and scheduled entries (see ``entries.unpublished``)."""
-    return entry_rows.unpublished(conn, blog_id, author_id=author_id)
+    return with_authors(conn, entry_rows.unpublished(conn, blog_id, author_id=author_id))

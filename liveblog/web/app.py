@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,12 +28,16 @@ from liveblog.storage.migrate import upgrade
 from liveblog.web import api, desk, errors, health
 from liveblog.web.api import fast_post
 from liveblog.web.api.cached_reads import CachedEntryReads
+from liveblog.web.desk.feed import DeskFeeds
+from liveblog.web.desk.stream import DESK_STREAM_PATH
 from liveblog.web.head import HeadAsGet
 from liveblog.web.limits import FormLimits, RequestLimits
 from liveblog.web.live import polling, route
 from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
 from liveblog.web.live.frames import LogFrames
 from liveblog.web.login_throttle import LoginThrottle
+from liveblog.web.outputs import routes as outputs
+from liveblog.web.outputs.websub import HubNotifier
 from liveblog.web.page_cache import PageCache
 from liveblog.web.reader.fast_path import ReaderFastPath, key_for
 from liveblog.web.reader.routes import router as reader_router
@@ -73,6 +79,8 @@ def create_app(
     live = _live(settings, db)
     live.on_access_changed = tokens.clear
     actions.on_commit(live.notify, prepare=live.prepare)
+    desk_feeds = DeskFeeds(settings, actions)
+    actions.on_commit(desk_feeds.committed)
 
     def access_revoked() -> None:
         # This process forgets remembered tokens at once; the others when the broker tells them.
@@ -82,16 +90,24 @@ def create_app(
     actions.on_access_revoked(access_revoked)
 
     scheduler = Scheduler(actions, settings.scheduler_seconds)
+    websub = HubNotifier(settings) if settings.websub_hub else None
+    if websub is not None:
+        actions.on_commit(websub.committed)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
         await live.start()
         scheduler.start()
+        if websub is not None:
+            websub.start()
         try:
             # The state lets LiveHttpToolsProtocol hand event streams straight to the hub.
             yield {STATE_KEY: live}
         finally:
             await scheduler.stop()
+            if websub is not None:
+                await run_in_threadpool(websub.stop)
+            await desk_feeds.stop()
             await live.stop()
 
     app = _LiveblogApp(
@@ -114,10 +130,13 @@ def create_app(
         live=live,
         tokens=tokens,
         throttle=throttle,
+        desk=desk_feeds,
     )
+    app.state.websub = websub
     services = app.state.services
     reader_key = partial(key_for, cursor_key=lambda: services.cursor_key)
-    app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for))
+    output_key = outputs.output_keys(settings, clock)
+    app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for, output_key))
     app.entry_reads = CachedEntryReads(services)
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
@@ -125,6 +144,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(route.router)
     app.include_router(reader_router)
+    app.include_router(outputs.router)
     app.include_router(api.router)
     fast_post.install(app)
     desk.install(app)
@@ -181,8 +201,12 @@ class _LiveblogApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         """Starlette's stack (error handling, middleware, router) inside two layers of ours:
         security headers on every response, 500 pages included, and ``HEAD`` as ``GET``."""
-        inner = HeadAsGet(super().build_middleware_stack(), except_paths=STREAM_PATH)
+        inner = HeadAsGet(super().build_middleware_stack(), except_paths=_EVENT_STREAMS)
         return SecurityHeaders(inner)
+
+
+_EVENT_STREAMS = re.compile(f"{STREAM_PATH.pattern}|{DESK_STREAM_PATH.pattern}")
+"""The paths of event streams: the public one of a blog, and its desk stream."""
 
 
 def _live(settings: Settings, db: Database) -> Live:

@@ -118,6 +118,7 @@ class CachedPage:
             ("Content-Type", rendered.content_type),
             ("Content-Length", str(len(body))),
             *validators,
+            *rendered.headers,
             *common,
         ]
         return cls(200, body, etag, rendered.version, _raw(headers), _raw(validators))

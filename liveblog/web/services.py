@@ -17,6 +17,7 @@ from liveblog.storage.site import site_secret
 from liveblog.web.token_cache import TokenCache
 
 if TYPE_CHECKING:
+    from liveblog.web.desk.feed import DeskFeeds
     from liveblog.web.live.delivery import Live
     from liveblog.web.login_throttle import LoginThrottle
     from liveblog.web.page_cache import PageCache
@@ -31,6 +32,8 @@ class Services:
     live: Live
     tokens: TokenCache
     throttle: LoginThrottle
+    desk: DeskFeeds
+    """The desk streams' feeds (``liveblog.web.desk.feed``)."""
 
     @cached_property
     def cursor_key(self) -> bytes:

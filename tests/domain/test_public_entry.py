@@ -10,10 +10,10 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import get_type_hints
 
-from liveblog.domain.models import Entry
+from liveblog.domain.models import Author, Entry
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.serialize import entry_from_payload, entry_payload
-from liveblog.web.api.schemas import EntryOut
+from liveblog.web.api.schemas import AuthorOut, EntryOut
 
 ENTRY = Entry(
     id=7,
@@ -35,7 +35,11 @@ ENTRY = Entry(
 def test_the_api_schema_has_exactly_the_public_fields_in_order() -> None:
     """Fails when EntryOut and PublicEntry drift apart (times are RFC 3339 strings in JSON)."""
     hints = get_type_hints(PublicEntry)
-    as_json = {datetime: str, datetime | None: str | None}
+    as_json = {
+        datetime: str,
+        datetime | None: str | None,
+        tuple[Author, ...] | None: list[AuthorOut] | None,
+    }
     expected = {f.name: as_json.get(hints[f.name], hints[f.name]) for f in fields(PublicEntry)}
     actual = {name: info.annotation for name, info in EntryOut.model_fields.items()}
     assert list(actual) == list(expected)

@@ -1,5 +1,6 @@
-"""The role matrix: every route under ``/api`` and ``/admin`` (from the app's own route table)
-answered for each kind of user, with a valid request, so the status says what the user may do.
+"""The role matrix: every route under ``/api`` and ``/admin``, and the publishing outputs (feeds,
+sitemaps, robots.txt; from the app's own route table) answered for each kind of user, with a
+valid request, so the status says what the user may do.
 
 A route without a row in :data:`MATRIX` fails :func:`test_every_route_has_a_row`: whoever adds a
 route decides who may use it. Users without a role in a blog learn nothing about its private
@@ -25,6 +26,7 @@ from starlette.routing import Mount
 from liveblog.config import Settings
 from liveblog.domain.models import User
 from liveblog.web import create_app
+from liveblog.web.outputs.routes import OUTPUT_PATHS
 from tests.web.desk.sessions import ORIGIN, PASSWORD, DeskClient, Team, anonymous, log_in, team
 
 KINDS = ("anonymous", "outsider", "contributor", "editor", "owner", "admin")
@@ -101,6 +103,12 @@ DESK_OWNERS = (303, 404, 403, 403)
 MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ("GET", "/api/v1/openapi.json"): (PUBLIC, _nothing),
     ("GET", "/api/v1/docs"): (PUBLIC, _nothing),
+    ("GET", "/live/{slug}/feed.atom"): (PUBLIC, _nothing),
+    ("GET", "/live/{slug}/feed.rss"): (PUBLIC, _nothing),
+    ("GET", "/live/{slug}/feed.json"): (PUBLIC, _nothing),
+    ("GET", "/sitemap.xml"): (PUBLIC, _nothing),
+    ("GET", "/sitemap-news.xml"): (PUBLIC, _nothing),
+    ("GET", "/robots.txt"): (PUBLIC, _nothing),
     ("GET", "/api/v1/blogs"): (PUBLIC, _nothing),
     ("POST", "/api/v1/blogs"): ((401, 403, 403, 403, 403, 201), _body(_new_blog)),
     ("GET", "/api/v1/blogs/{slug}"): (PUBLIC, _nothing),
@@ -136,7 +144,15 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"): ((*API_OWNERS, 204, 204), _member(None)),
     ("GET", "/api/v1/blogs/{slug}/log"): ((*API_OWNERS, 200, 200), _nothing),
     ("GET", "/api/v1/blogs/{slug}/queue"): ((401, 404, 200, 200, 200, 200), _nothing),
+    ("PUT", "/api/v1/blogs/{slug}/presence"): (
+        (401, 404, 204, 204, 204, 204),
+        _body(lambda: {"client": "matrix-page-0000000000", "editing": None}),
+    ),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/revisions"): (
+        (401, 404, 200, 200, 200, 200),
+        _entry,
+    ),
+    ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/authors"): (
         (401, 404, 200, 200, 200, 200),
         _entry,
     ),
@@ -182,6 +198,11 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
         _member(None),
     ),
     ("GET", "/admin/blogs/{slug}/log"): ((*DESK_OWNERS, 200, 200), _nothing),
+    # An event stream: its status is read, then it is closed (see _send).
+    ("GET", "/admin/blogs/{slug}/stream"): (
+        (401, 404, 200, 200, 200, 200),
+        lambda world, kind: Call(query="client=matrix-page-0000000000"),
+    ),
     ("GET", "/admin/blogs/{slug}/entries/{entry_id}/history"): (
         (303, 404, 200, 200, 200, 200),
         _entry,
@@ -197,12 +218,13 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
 
 
 def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
-    """(method, path) of every route under /api and /admin; HEAD is answered as GET."""
+    """(method, path) of every route under /api and /admin and of the publishing outputs
+    (feeds, sitemaps, robots.txt); HEAD is answered as GET."""
     for route in iter_route_contexts(app.routes):
         path = route.path
         if isinstance(route.original_route, Mount) or not path:
             continue
-        if not (path.startswith("/api/") or path.startswith("/admin")):
+        if not (path.startswith(("/api/", "/admin")) or path in OUTPUT_PATHS):
             continue
         for method in sorted(route.methods or ()):
             if method != "HEAD":
@@ -231,6 +253,9 @@ def _send(world: World, kind: str, method: str, path: str, call: Call) -> int:
     client = desk.client if desk else world.anonymous
     if (method, path) == ("POST", "/admin/login"):
         return _login(world, kind)
+    if method == "GET" and path.endswith("/stream"):
+        with client.stream("GET", url) as reply:
+            return reply.status_code
     if method == "GET":
         return client.get(url).status_code
     headers = {"Origin": ORIGIN}

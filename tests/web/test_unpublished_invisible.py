@@ -56,6 +56,9 @@ SURFACES = (
     f"/api/v1/blogs/{SLUG}/entries?key_events=true",
     f"/api/v1/blogs/{SLUG}/entries?limit=2",
     f"/api/v1/blogs/{SLUG}/events?after=0",
+    f"/live/{SLUG}/feed.atom",
+    f"/live/{SLUG}/feed.rss",
+    f"/live/{SLUG}/feed.json?key_events=1",
 )
 """What anonymous readers GET, besides the entry's own addresses (:func:`entry_paths`)."""
 SHOWING_ENTRIES = SURFACES[1:4] + SURFACES[6:9] + SURFACES[10:]

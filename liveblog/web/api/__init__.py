@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from liveblog.web.api import blogs, entries, log, members, preview, queue, revisions
+from liveblog.web.api import (
+    blogs,
+    bylines,
+    entries,
+    log,
+    members,
+    presence,
+    preview,
+    queue,
+    revisions,
+)
 from liveblog.web.live import polling
 
 router = APIRouter(prefix="/api/v1")
@@ -11,7 +21,9 @@ router.include_router(entries.router)
 router.include_router(members.router)
 router.include_router(log.router)
 router.include_router(revisions.router)
+router.include_router(bylines.router)
 router.include_router(queue.router)
+router.include_router(presence.router)
 router.include_router(preview.router)
 router.include_router(polling.router)
 

@@ -32,6 +32,7 @@ def create_blog(payload: BlogCreate, user: CurrentUser, services: ServicesDep) -
         summary=payload.summary,
         language=payload.language or services.settings.default_language,
         timezone=payload.timezone or services.settings.default_timezone,
+        show_authors=payload.show_authors,
     )
     return JSONResponse(
         blog_payload(blog), status_code=201, headers={"Location": f"/api/v1/blogs/{blog.slug}"}
@@ -57,9 +58,10 @@ def get_blog(slug: str, services: ServicesDep) -> dict[str, Any]:
 def patch_blog(
     slug: str, payload: BlogPatch, user: CurrentUser, services: ServicesDep
 ) -> dict[str, Any]:
-    """Change title, summary, language, time zone, or close/reopen the blog (admins only)."""
+    """Change title, summary, language, time zone, whether readers see the entries' authors
+    (``show_authors``), or close/reopen the blog (owners and admins)."""
     changes = payload.model_dump(exclude_unset=True)
-    for required in ("title", "language", "timezone", "status"):
+    for required in ("title", "language", "timezone", "status", "show_authors"):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
     return blog_payload(services.actions.update_blog(user, slug, changes))

@@ -11,7 +11,9 @@ requests that wait for it. A client whose write was acknowledged, by this proces
 reads it on its next request; nothing waits for a time window or a broker.
 
 What is kept is public: :mod:`liveblog.storage.reads` (the reader's side) renders it, never
-anything of who asks. Unknown blogs are never kept (an attacker's made-up slugs take no memory).
+anything of who asks; entries carry their ``authors`` only while the blog's ``show_authors`` is
+on (toggling it is a blog event: a new version). Unknown blogs are never kept (an attacker's
+made-up slugs take no memory).
 
 :class:`CachedEntryReads` answers canonical requests before the application is entered (the
 app calls :meth:`~CachedEntryReads.answer` after the reader fast path); anything else, and
@@ -111,7 +113,7 @@ def render_list(
         conn, blog.id, limit=size, order=order, after=after, key_events_only=key_events
     )
     body = {
-        "items": [entry_payload(e) for e in page.items],
+        "items": [entry_payload(e, authors=blog.show_authors) for e in page.items],
         "next_cursor": page.next_cursor.encode(cursor_key) if page.next_cursor else None,
     }
     return CachedPage.json(200, _json(body), blog.last_seq)
@@ -129,7 +131,7 @@ def render_entry(conn: Connection, *, slug: str, entry_id: int) -> CachedPage:
     if entry.deleted:
         return CachedPage.json(410, b"", blog.last_seq)
     tag = f'"{entry.id}-{entry.version}"'
-    body = _json(entry_payload(entry))
+    body = _json(entry_payload(entry, authors=blog.show_authors))
     return CachedPage.json(200, body, blog.last_seq, etag=tag, cache_control="no-cache")
 
 

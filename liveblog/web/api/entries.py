@@ -158,9 +158,10 @@ def patch_entry(
     services: ServicesDep,
     if_match: IfMatchHeader = None,
 ) -> JSONResponse:
-    """Edit fields of an entry; ``null`` clears ``headline`` or ``source``."""
+    """Edit fields of an entry; ``null`` clears ``headline`` or ``source``; ``authors``
+    replaces the byline."""
     changes = payload.model_dump(exclude_unset=True)
-    for required in ("body", "key_event", "pinned", "published_at", "minor"):
+    for required in ("body", "key_event", "pinned", "published_at", "minor", "authors"):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
     entry = services.actions.update_entry(

@@ -7,20 +7,19 @@ entries come first (the review queue), then scheduled ones by time, then drafts.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from liveblog.domain import workflow
-from liveblog.domain.models import Entry, EntryStatus, User
+from liveblog.domain.models import Entry, User
 from liveblog.domain.policy import Permission
-from liveblog.domain.serialize import entry_payload
 from liveblog.storage import reads
 from liveblog.storage import users as user_rows
 from liveblog.web.access import blog_for
 from liveblog.web.api.blogs import _PROBLEMS
+from liveblog.web.api.queued import queue_body, queued_payload
 from liveblog.web.api.schemas import QueueOut
 from liveblog.web.auth import CurrentUser
 from liveblog.web.services import Services, ServicesDep
@@ -39,22 +38,14 @@ def queue_of(services: Services, user: User, slug: str) -> tuple[list[Entry], di
     return found, names
 
 
-def queued_payload(entry: Entry, names: dict[int, str]) -> dict[str, Any]:
-    author = None
-    if entry.author_id is not None and entry.author_id in names:
-        author = {"id": entry.author_id, "name": names[entry.author_id]}
-    return {**entry_payload(entry), "author": author, "review_note": entry.review_note}
-
-
 @router.get("/blogs/{slug}/queue", response_model=QueueOut, responses=_PROBLEMS)
 async def read_queue(
     slug: str, user: CurrentUser, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
     """Drafts, submitted and scheduled entries (members; contributors see their own)."""
     found, names = await run_in_threadpool(queue_of, services, user, slug)
-    counts = Counter(e.status.value for e in found)
     response.headers["Cache-Control"] = "private, no-store"
-    return {
-        "items": [queued_payload(e, names) for e in found],
-        "counts": {s.value: counts[s.value] for s in EntryStatus if s is not EntryStatus.PUBLISHED},
-    }
+    return queue_body(found, names)
+
+
+__all__ = ["queue_of", "queued_payload", "router"]

@@ -7,11 +7,12 @@ and the API reject the same input the same way.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from liveblog.domain import rules
+from liveblog.domain.bylines import MAX_AUTHORS
 
 _REQUEST = ConfigDict(extra="forbid")
 
@@ -27,6 +28,9 @@ class BlogCreate(BaseModel):
     timezone: StrictStr | None = Field(
         None, description="IANA zone for times on the page; default Europe/Berlin."
     )
+    show_authors: StrictBool = Field(
+        False, description="Readers see each entry's authors (its byline) by display name."
+    )
 
 
 class BlogPatch(BaseModel):
@@ -36,6 +40,9 @@ class BlogPatch(BaseModel):
     language: StrictStr | None = None
     timezone: StrictStr | None = None
     status: Literal["open", "closed"] | None = None
+    show_authors: StrictBool | None = Field(
+        None, description="Readers see each entry's authors (its byline) by display name."
+    )
 
 
 class BlogOut(BaseModel):
@@ -48,6 +55,7 @@ class BlogOut(BaseModel):
     created_at: str
     updated_at: str
     version: int = Field(description="Sequence number of the blog's newest event.")
+    show_authors: bool = Field(description="Readers see the entries' authors.")
 
 
 class BlogList(BaseModel):
@@ -55,6 +63,26 @@ class BlogList(BaseModel):
 
 
 Status = Literal["draft", "submitted", "scheduled", "published"]
+
+
+class AuthorOut(BaseModel):
+    id: int
+    name: str = Field(description="The display name; empty when the user set none.")
+
+
+class AuthorList(BaseModel):
+    items: list[AuthorOut] = Field(description="In byline order.")
+
+
+Authors = Annotated[
+    list[StrictInt],
+    Field(
+        min_length=1,
+        max_length=MAX_AUTHORS,
+        description=f"The byline: 1 to {MAX_AUTHORS} user ids, in order, each a member of the "
+        "blog (any role) or an admin, none twice.",
+    ),
+]
 
 
 class EntryCreate(BaseModel):
@@ -82,6 +110,7 @@ class EntryCreate(BaseModel):
     publish_at: AwareDatetime | None = Field(
         None, description="RFC 3339 with offset, in the future: publish then (status scheduled)."
     )
+    authors: Authors | None = Field(None, description="The byline; default: the poster alone.")
 
 
 class EntryPatch(BaseModel):
@@ -116,6 +145,9 @@ class EntryPatch(BaseModel):
     note: StrictStr | None = Field(
         None, max_length=rules.MAX_NOTE, description="An editor's note to a draft's author."
     )
+    authors: Authors | None = Field(
+        None, description="A new byline (a change of a published entry is an edit)."
+    )
 
 
 class EntryOut(BaseModel):
@@ -138,6 +170,10 @@ class EntryOut(BaseModel):
     revision: int = Field(description="Versions of the content in its history (1 until edited).")
     status: str = Field(description="draft, submitted, scheduled or published.")
     publish_at: str | None = Field(description="When a scheduled entry will be published.")
+    authors: list[AuthorOut] | None = Field(
+        description="The byline in order. Public reads and events carry it only while the blog "
+        "shows authors (`show_authors`), else null; answers to members always do."
+    )
 
 
 class QueuedEntryOut(EntryOut):

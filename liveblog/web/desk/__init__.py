@@ -2,13 +2,14 @@
 user's language. :mod:`.account` (login, logout, the account page), :mod:`.blogs` (the list of
 blogs, a new blog, settings, members, the audit log), :mod:`.desk` (a blog's desk: compose,
 preview and the live list of entries), :mod:`.history` (an entry's revisions and what changed
-between two of them)."""
+between two of them), :mod:`.stream` (the desk's own event stream: the queue and who else is
+there, from :mod:`.feed`)."""
 
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from liveblog.web.desk import account, blogs, desk, history
+from liveblog.web.desk import account, blogs, desk, history, stream
 from liveblog.web.desk.access import LoginRequired, login_url
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -16,6 +17,7 @@ router.include_router(account.router)
 router.include_router(blogs.router)
 router.include_router(desk.router)
 router.include_router(history.router)
+router.include_router(stream.router)
 # The list of blogs is /admin itself (an included router cannot add an empty path).
 router.add_api_route("", blogs.blog_list, methods=["GET"], response_class=HTMLResponse)
 

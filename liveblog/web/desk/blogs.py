@@ -240,7 +240,7 @@ async def create_blog(request: Request, session: DeskSession, services: Services
 def _settings_page(
     session: Session,
     place: Place,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
     done: str | None = None,
@@ -254,6 +254,7 @@ def _settings_page(
         "language": blog.language,
         "timezone": blog.timezone,
         "status": blog.status.value,
+        "show_authors": blog.show_authors,
     }
     return render(
         "settings.html",
@@ -286,7 +287,8 @@ async def save_settings(
 ) -> Response:
     form = await checked_form(request, session)
     place = await run_in_threadpool(_place, services, session.user, slug, Permission.EDIT_BLOG)
-    changes = {k: form.get(k, "") for k in BLOG_FORM_FIELDS if k != "slug"}
+    changes: dict[str, Any] = {k: form.get(k, "") for k in BLOG_FORM_FIELDS if k != "slug"}
+    changes["show_authors"] = form.get("show_authors") == "on"  # a checkbox: absent when off
     try:
         await run_in_threadpool(services.actions.update_blog, session.user, slug, changes)
     except InvalidInput as exc:

@@ -7,7 +7,9 @@ The site's Content-Security-Policy allows no inline script, so settings and labe
 attributes. Entries are shown exactly as readers see them, with the reader's own markup
 (:func:`liveblog.web.reader.pages.entry_view` and the ``entry_article`` macro), in the blog's
 language; the script keeps them current from the blog's public event stream
-(``/live/{slug}/events``), whose frames carry the same ``<article>``.
+(``/live/{slug}/events``), whose frames carry the same ``<article>``. ``desk-stream.js`` opens
+the desk's own stream (:mod:`liveblog.web.desk.stream`: queue snapshots, and who else has the
+desk open and which entry they edit), with the page's random client id.
 
 The script writes through the JSON API only: ``POST .../entries`` with an ``Idempotency-Key``
 per composed entry, ``PATCH``/``DELETE`` with ``If-Match``, ``POST .../preview`` for the preview;
@@ -23,6 +25,7 @@ the queue and get no buttons on published entries.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from fastapi import APIRouter
@@ -43,6 +46,7 @@ from liveblog.web import i18n
 from liveblog.web.access import blog_for
 from liveblog.web.desk.access import DeskSession
 from liveblog.web.desk.pages import render
+from liveblog.web.desk.stream import stream_url
 from liveblog.web.i18n import N_
 from liveblog.web.reader.models import EntryView
 from liveblog.web.reader.pages import entry_article_html, header_for
@@ -133,6 +137,8 @@ async def desk_page(request: Request, slug: str, session: DeskSession) -> HTMLRe
             "floor_id": view.floor_id,
         },
         api=f"/api/v1/blogs/{blog.slug}",
+        # The desk stream (queue, who else is here) and this page's id in it.
+        desk_stream={"url": stream_url(blog.slug), "client": secrets.token_urlsafe(18)},
         draft_key=f"liveblog.desk.draft.{blog.slug}",
         limits={"headline": MAX_HEADLINE, "body": MAX_BODY, "source": MAX_SOURCE},
     )

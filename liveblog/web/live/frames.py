@@ -6,18 +6,23 @@ Each event is encoded on its own: one that cannot be (a row no version of this c
 show) is logged and replaced by a placeholder with its number, so the numbers readers get stay
 consecutive and the events after it still arrive. The placeholder is an SSE comment with the
 event's ``id:`` (browsers then resume after it) and ``{"seq": N, "type": "skipped"}`` in polls.
+
+Entry events are stored with the entry's byline (``authors``); readers get it, in the JSON and
+the ``<article>``, only while the blog's ``show_authors`` is on, as the blog is when the frame
+is encoded.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
 
 from liveblog.domain.models import Blog, Event, EventType
-from liveblog.domain.serialize import entry_from_payload
+from liveblog.domain.serialize import entry_from_payload, public_entry_json
 from liveblog.pubsub.hub import Frame
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
@@ -58,6 +63,9 @@ def event_data(blog: Blog, header: pages.Header, event: Event, version: int) -> 
     data: dict[str, Any] = {"seq": event.seq, "type": event.type.value, **event.payload}
     if event.type in _ENTRY_EVENTS:
         entry = entry_from_payload(event.payload["entry"])
+        if not blog.show_authors:
+            entry = replace(entry, authors=None)
+        data["entry"] = public_entry_json(entry)
         view = pages.entry_view(entry, blog, header)
         data["html"] = pages.entry_article_html(view, blog.language)
     data["page"] = page_state(header, version)

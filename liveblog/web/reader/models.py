@@ -26,6 +26,8 @@ class Rendered:
     content_type: str = "text/html; charset=utf-8"
     cache_control: str | None = None
     """``None``: the reader pages' (``page_max_age`` with stale-while-revalidate)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """More headers of a 200 answer (the feeds' WebSub ``Link``)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class EntryView:
     corrected: str = ""
     """The local time of the correction note, as ``edited``."""
     corrected_datetime: str = ""
+    byline: str = ""
+    """"By Anna Schmidt and Ben Ott" in the blog's language, while the blog shows authors
+    (only those with a display name); empty otherwise."""
 
     @property
     def correction(self) -> str | None:
@@ -122,6 +127,9 @@ class LiveClient:
     timezone: str
     """The blog's time zone: when the blog's language or time zone changes, every time and
     label on the page changes, and the client asks the reader to reload instead."""
+    authors: str = "off"
+    """``on`` while the blog shows bylines: when that changes, every entry on the page would
+    change, and the client asks the reader to reload, as for the time zone."""
     floor_time: str = ""
     """With ``floor_id``, the oldest position (``published_at``, ``id``) the page covers when
     older pages exist: older entries belong to the next page and are never inserted. Empty when

@@ -21,10 +21,12 @@ import re
 from datetime import datetime
 from typing import Any
 
+from babel.lists import format_list
 from sqlalchemy import Connection
 
 from liveblog import render
 from liveblog.config import Settings
+from liveblog.domain.bylines import shown_names
 from liveblog.domain.models import Blog
 from liveblog.domain.pagination import Cursor, Order
 from liveblog.domain.public import PublicEntry
@@ -78,7 +80,8 @@ def header_for(conn: Connection, blog: Blog) -> Header:
 
 def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
     """An entry as the page shows it: the time alone on the dateline's day, else with date.
-    Both forms go into the page, so live updates can re-apply the rule when the day moves on."""
+    Both forms go into the page, so live updates can re-apply the rule when the day moves on.
+    Its byline only while the blog shows authors (and ``entry`` carries them)."""
     day = dates.iso_day(entry.published_at, blog.timezone)
     zone = dates.zone_for(entry.published_at, blog.timezone)
     short = dates.entry_time(entry.published_at, blog.language, zone, with_date=False)
@@ -94,7 +97,18 @@ def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
         time_long=long,
         **_later_time("edited", entry.edited_at, day, blog),
         **_later_time("corrected", entry.corrected_at, day, blog),
+        byline=_byline(entry, blog),
     )
+
+
+def _byline(entry: PublicEntry, blog: Blog) -> str:
+    """ "Von Anna Schmidt und Ben Ott": the authors with a display name, listed in the blog's
+    language; empty when the blog does not show authors or none has a name."""
+    names = shown_names(entry.authors or ()) if blog.show_authors else []
+    if not names:
+        return ""
+    _ = i18n.translator(blog.language)
+    return _("By %(names)s") % {"names": format_list(names, locale=blog.language)}
 
 
 def _later_time(name: str, moment: datetime | None, day: str, blog: Blog) -> dict[str, str]:
@@ -161,7 +175,10 @@ def blog_page(
                 header.description,
                 blog=header,
                 live=_live_client(blog, view, timeline.next_cursor),
-                entries=[entry_view(PublicEntry.of(e), blog, header) for e in items],
+                entries=[
+                    entry_view(PublicEntry.of(e, authors=blog.show_authors), blog, header)
+                    for e in items
+                ],
                 orders=orders,
                 filters=filters,
                 empty=empty,
@@ -191,6 +208,7 @@ def _live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClie
         version=blog.last_seq,
         view="key" if view.key_events else "all",
         timezone=blog.timezone,
+        authors="on" if blog.show_authors else "off",
         floor_time=rfc3339(next_cursor.published_at) if next_cursor else "",
         floor_id=next_cursor.id if next_cursor else 0,
     )
@@ -220,7 +238,7 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
                 title,
                 header.description,
                 blog=header,
-                entry=entry_view(PublicEntry.of(entry), blog, header),
+                entry=entry_view(PublicEntry.of(entry, authors=blog.show_authors), blog, header),
             )
         )
     )

@@ -10,7 +10,9 @@
      API's field errors (422) are shown under their fields, as on the other desk forms.
    - Pin and key event toggles change one flag: on 412 they are applied to the current version
      once more (that overwrites no text).
-   - Delete asks first; on 412 it asks again whether to delete the changed entry. */
+   - Delete asks first; on 412 it asks again whether to delete the changed entry.
+   - While an edit form is open, the other desks show who edits the entry (advisory; see
+     desk-stream.js, `liveblogDesk.presence`). */
 
 (() => {
   "use strict";
@@ -82,6 +84,7 @@
     articleOf(wrapper).hidden = true;
     wrapper.querySelector(".desk-entry__tools").hidden = true;
     wrapper.append(form);
+    if (desk.presence) desk.presence.editing(id); // the other desks show who edits it
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       save(wrapper, form);
@@ -168,6 +171,7 @@
   function closeEdit(wrapper) {
     const form = wrapper.querySelector(":scope > form");
     if (form) form.remove();
+    if (desk.presence) desk.presence.stopped(wrapper.dataset.entryId);
     wrapper.classList.remove("is-editing");
     if (wrapper.dataset.deleted === "true") {
       removeWrapper(wrapper);

@@ -14,6 +14,7 @@
    submit their drafts, withdraw them, edit and delete them. Every change is a PATCH or DELETE of
    the entry with If-Match: an entry someone changed meanwhile is not overwritten (the queue is
    fetched again and says so). An item whose form is open keeps it while the queue refreshes.
+   While its edit form is open, the other desks show who edits the entry (desk-stream.js).
 
    All text from entries is set as text, never as HTML. */
 
@@ -184,6 +185,8 @@
 
   function closeForm(item, focus) {
     const slot = item.querySelector(".queue-item__form");
+    const open = slot.querySelector("form");
+    if (open && open.dataset.kind === "edit" && desk.presence) desk.presence.stopped(item.dataset.entryId);
     slot.replaceChildren();
     if (focus) {
       const back = item.querySelector(".queue-item__tools [data-action=" + focus + "]");
@@ -262,6 +265,8 @@
   function editForm(item) {
     const form = formIn(item, "edit");
     const entry = item.entry;
+    form.dataset.kind = "edit";
+    if (desk.presence) desk.presence.editing(entry.id); // the other desks show who edits it
     const prefix = "queue-" + entry.id + "-";
     const fields = compose ? compose.querySelectorAll(".admin-field:not(fieldset)") : [];
     for (const original of fields) {

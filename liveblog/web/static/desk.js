@@ -10,6 +10,8 @@
      as a draft, submit for review).
    - desk-queue.js: the queue of unpublished entries (drafts, submitted, scheduled) and what
      editors do with them.
+   - desk-stream.js: the members-only desk stream (queue snapshots as `liveblog:queue` events,
+     who else is here as `liveblog:presence`) and this page's editing mark.
 
    The page is server-rendered in the user's language; these scripts make it work. Everything
    they change goes through the JSON API with the session cookie, the page's CSRF token (header

@@ -36,8 +36,9 @@
      polling, so nothing is buffered and nothing on the page changes; resuming opens a new stream
      after the last applied event, which replays everything missed. Held entries can still be
      inserted with their button while paused, because that is the reader's own action.
-   - `reset` (the server cannot replay from our position), or a change of the blog's language or
-     time zone (every label and time on the page would change): live updates stop and the status
+   - `reset` (the server cannot replay from our position), or a change of the blog's language,
+     time zone or bylines (`show_authors`: every label, time or byline on the page would
+     change; the page's setting is `data-live-authors`): live updates stop and the status
      region offers "Seite neu laden". The page is never reloaded or swapped without the reader
      asking, so nothing moves while they read, type or select.
 
@@ -225,7 +226,10 @@
   function samePage(blog) {
     return (
       (!blog.language || blog.language === document.documentElement.lang) &&
-      (!blog.timezone || !config.liveTimezone || blog.timezone === config.liveTimezone)
+      (!blog.timezone || !config.liveTimezone || blog.timezone === config.liveTimezone) &&
+      (typeof blog.show_authors !== "boolean" ||
+        !config.liveAuthors ||
+        (blog.show_authors ? "on" : "off") === config.liveAuthors)
     );
   }
 

@@ -42,7 +42,7 @@ def test_post_returns_the_entry_with_rendered_html_and_etag(
     assert set(entry) == {
         "id", "version", "headline", "body", "body_html", "key_event", "pinned", "source",
         "published_at", "updated_at", "edited_at", "correction", "corrected_at", "revision",
-        "status", "publish_at",
+        "status", "publish_at", "authors",
     }  # fmt: skip
     assert (entry["status"], entry["publish_at"]) == ("published", None)
     assert (entry["edited_at"], entry["correction"], entry["revision"]) == (None, None, 1)

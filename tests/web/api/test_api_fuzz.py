@@ -57,7 +57,9 @@ OPERATIONS = [
     ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"),
     ("GET", "/api/v1/blogs/{slug}/log"),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/revisions"),
+    ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/authors"),
     ("GET", "/api/v1/blogs/{slug}/queue"),
+    ("PUT", "/api/v1/blogs/{slug}/presence"),
 ]
 
 
