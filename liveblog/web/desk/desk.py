@@ -41,6 +41,7 @@ from liveblog.domain.pagination import Order
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.rules import MAX_BODY, MAX_HEADLINE, MAX_SOURCE
 from liveblog.domain.serialize import rfc3339
+from liveblog.storage import members as member_rows
 from liveblog.storage import reads
 from liveblog.web import i18n
 from liveblog.web.access import blog_for
@@ -76,6 +77,9 @@ class DeskView:
     """Each entry and its ``<article>``, rendered as the reader page does (blog's language)."""
     floor_time: str
     floor_id: int
+    authors: list[tuple[int, str]]
+    """Who may be named in a byline: the blog's members (and the user, an admin who is none),
+    as (user id, name), by name."""
 
 
 def _load(services: Services, user: User, slug: str) -> DeskView:
@@ -86,6 +90,7 @@ def _load(services: Services, user: User, slug: str) -> DeskView:
             raise NotFound(f"no blog with the slug {slug!r}")
         blog, role = blog_for(conn, user, slug, policy.Permission.VIEW_DESK)
         header = header_for(conn, blog)
+        members = [m.user for m in member_rows.members_of(conn, blog.id)]
         pinned = reads.pinned(conn, blog.id)
         timeline = reads.timeline(
             conn,
@@ -104,7 +109,14 @@ def _load(services: Services, user: User, slug: str) -> DeskView:
         entries=articles,
         floor_time=rfc3339(floor.published_at) if floor else "",
         floor_id=floor.id if floor else 0,
+        authors=_authors(members, user),
     )
+
+
+def _authors(members: list[User], user: User) -> list[tuple[int, str]]:
+    named = {m.id: m.name for m in members}
+    named.setdefault(user.id, user.name)
+    return sorted(named.items(), key=lambda item: (item[1].casefold(), item[0]))
 
 
 @router.get("/blogs/{slug}", response_class=HTMLResponse)
@@ -126,6 +138,8 @@ async def desk_page(request: Request, slug: str, session: DeskSession) -> HTMLRe
         role_note=_(_ROLE_NOTES[view.role]),
         writable=writable,
         composer=composer,
+        authors=view.authors,
+        me=user.id,
         timezone=blog.timezone,
         closed=not blog.is_open,
         entries=view.entries,

@@ -66,7 +66,12 @@
     if (wrapper.dataset.opening === "true") return; // a second click while the first loads
     const id = wrapper.dataset.entryId;
     wrapper.dataset.opening = "true";
-    const result = await call("GET", pathOf(wrapper));
+    // Readers may not see the byline (the blog's show_authors): members ask for it apart.
+    const withAuthors = Boolean(editTemplate.content.querySelector("[data-field=authors]"));
+    const [result, byline] = await Promise.all([
+      call("GET", pathOf(wrapper)),
+      withAuthors ? call("GET", pathOf(wrapper) + "/authors") : null,
+    ]);
     delete wrapper.dataset.opening;
     if (!result.ok) {
       say(status, trouble(result));
@@ -75,6 +80,7 @@
     }
     const form = instantiate(editTemplate, id);
     fill(form, result.data);
+    if (byline && byline.ok && byline.data) desk.setAuthors(form, byline.data.items);
     controls(form).correction.value = result.data.correction || "";
     form.etag = result.etag;
     form.start = read(form);
@@ -117,6 +123,9 @@
     const c = controls(form);
     const changed = {};
     for (const field of FIELDS) if (mine[field] !== form.start[field]) changed[field] = mine[field];
+    if (mine.authors && JSON.stringify(mine.authors) !== JSON.stringify(form.start.authors)) {
+      changed.authors = mine.authors;
+    }
     const correction = c.correction.value.trim();
     if (correction !== form.startCorrection) changed.correction = correction;
     if (c.minor.checked && Object.keys(changed).length) changed.minor = true;

@@ -88,7 +88,21 @@
       source: c.source.value.trim() || null,
       key_event: c.key_event.checked,
       pinned: c.pinned.checked,
+      ...(c.authors ? { authors: authorsOf(c.authors) } : {}),
     };
+  }
+
+  /** The byline chosen in an entry form's "Authors" (user ids, in the list's order). */
+  function authorsOf(fieldset) {
+    return Array.from(fieldset.querySelectorAll("input[type=checkbox]:checked"), (box) => Number(box.value));
+  }
+
+  /** Tick the authors of `authors` (ids, or objects with an id) in an entry form. */
+  function setAuthors(form, authors) {
+    const fieldset = controls(form).authors;
+    if (!fieldset || !Array.isArray(authors)) return;
+    const ids = new Set(authors.map((a) => String(typeof a === "object" && a ? a.id : a)));
+    for (const box of fieldset.querySelectorAll("input[type=checkbox]")) box.checked = ids.has(box.value);
   }
 
   function fill(form, values) {
@@ -98,6 +112,7 @@
     c.source.value = values.source || "";
     c.key_event.checked = Boolean(values.key_event);
     c.pinned.checked = Boolean(values.pinned);
+    setAuthors(form, values.authors);
   }
 
   // -- times in the blog's zone (the desk's date-time fields are wall times there) -------------
@@ -160,5 +175,5 @@
     if (compose) controls(compose).body.focus();
   }
 
-  window.liveblogDesk = { app, cfg, list, compose, say, shortcut, call, problem, controls, read, fill, focusCompose, time };
+  window.liveblogDesk = { app, cfg, list, compose, say, shortcut, call, problem, controls, read, fill, focusCompose, time, setAuthors };
 })();
