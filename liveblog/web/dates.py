@@ -26,6 +26,8 @@ def stand(moment: datetime, language: str, timezone: str) -> str:
     if language == "en":
         # Babel spells the zone as an offset; readers know the abbreviation (CEST, GMT).
         text = f"{text} {moment.astimezone(zone).tzname()}"
+    elif repeated_hour(moment, zone):
+        text = f"{text} {_zone_name(moment, zone, language)}"
     label = _("Updated")
     return f"{label}: {text}"
 
@@ -42,9 +44,29 @@ def iso_day(moment: datetime, timezone: str) -> str:
 
 
 def entry_time(moment: datetime, language: str, timezone: str, *, with_date: bool) -> str:
-    """An entry's local time, with the date when it is not the page's day."""
+    """An entry's local time, with the date when it is not the page's day. In the hour that
+    the end of summer time repeats, the zone follows ("02:30 Uhr MESZ", then "02:30 Uhr MEZ";
+    "02:30 CEST", "02:30 CET"), so two entries an hour apart never show the same time."""
     pattern = (_DATE_TIME_PATTERN if with_date else _TIME_PATTERN)[language]
-    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale=_locale(language))
+    zone = ZoneInfo(timezone)
+    text = format_datetime(moment, pattern, tzinfo=zone, locale=_locale(language))
+    if repeated_hour(moment, zone):
+        text = f"{text} {_zone_name(moment, zone, language)}"
+    return text
+
+
+def repeated_hour(moment: datetime, zone: ZoneInfo) -> bool:
+    """Whether ``moment``'s wall time in ``zone`` happens twice (the hour after the clocks go
+    back), so that it needs the zone to say which."""
+    local = moment.astimezone(zone)
+    other = local.replace(fold=1 - local.fold)
+    return other.utcoffset() != local.utcoffset()
+
+
+def _zone_name(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    if language == "en":
+        return moment.astimezone(zone).tzname() or "UTC"
+    return format_datetime(moment, "z", tzinfo=zone, locale=_locale(language))
 
 
 def zone_for(moment: datetime, timezone: str) -> str:

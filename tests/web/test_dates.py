@@ -45,3 +45,19 @@ def test_a_moment_the_zone_cannot_show_is_shown_in_utc() -> None:
     assert dates.zone_for(year_one, "America/New_York") == "UTC"
     assert dates.iso_day(year_one, "America/New_York") == "0001-01-01"
     assert dates.zone_for(year_one, BERLIN) == BERLIN
+
+
+def test_the_hour_that_summer_time_repeats_names_its_zone() -> None:
+    # 29.10.2023 in Berlin: 03:00 CEST (01:00 UTC) becomes 02:00 CET, so 02:30 happens twice.
+    times = [datetime(2023, 10, 29, hour, 30, tzinfo=UTC) for hour in (0, 1, 2, 3)]
+    de = [dates.entry_time(t, "de", BERLIN, with_date=False) for t in times]
+    en = [dates.entry_time(t, "en", BERLIN, with_date=False) for t in times]
+    assert de == ["02:30 Uhr MESZ", "02:30 Uhr MEZ", "03:30 Uhr", "04:30 Uhr"]
+    assert en == ["02:30 CEST", "02:30 CET", "03:30", "04:30"]
+    assert dates.stand(times[1], "de", BERLIN) == "Stand: 29.10.2023 02:30 Uhr MEZ"
+    assert dates.stand(times[2], "de", BERLIN) == "Stand: 29.10.2023 03:30 Uhr"
+    assert dates.stand(times[0], "en", BERLIN) == "Updated: 29 October 2023, 02:30 CEST"
+    # Elsewhere and on other days nothing is added.
+    assert dates.entry_time(times[1], "de", "UTC", with_date=False) == "01:30 Uhr"
+    spring = datetime(2023, 3, 26, 1, 30, tzinfo=UTC)  # the skipped hour: 03:30 CEST
+    assert dates.entry_time(spring, "de", BERLIN, with_date=False) == "03:30 Uhr"
