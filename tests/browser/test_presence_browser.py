@@ -14,8 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from liveblog.domain.models import Blog, User
-from liveblog.web.sessions import cookie_name
 from tests.browser.conftest import LiveServer, OpenContext
+from tests.browser.test_desk_browser import open_desk
 
 pytestmark = pytest.mark.browser
 
@@ -47,25 +47,12 @@ def new_member(live_server: LiveServer, blog: Blog, name: str, language: str, ro
     return user
 
 
-def open_desk(
+def open_present_desk(
     open_context: OpenContext, live_server: LiveServer, user: User, blog: Blog, width: int
 ) -> Page:
     """A browser context of its own, logged in as ``user``, on the blog's desk with both of its
     streams connected."""
-    context = open_context(javascript=True, width=width, height=900).context
-    session = live_server.actions.log_in(user.email, PASSWORD)
-    context.add_cookies(
-        [
-            {
-                "name": cookie_name(live_server.settings),
-                "value": session.session_id,
-                "url": live_server.base_url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.goto(live_server.url(f"/admin/blogs/{blog.slug}"))
-    expect(page.locator(".desk-live")).to_have_attribute("data-state", "live", timeout=WITHIN)
+    page = open_desk(open_context, live_server, user, blog, width=width, height=900)
     expect(page.locator(".desk-presence")).to_have_attribute("data-state", "live", timeout=WITHIN)
     return page
 
@@ -77,10 +64,10 @@ def test_presence_shown_in_a_second_context_and_gone_after_the_first_leaves(
     blog = new_blog(live_server)
     anna = new_member(live_server, blog, "Anna Berg", "de", "editor")
     ben = new_member(live_server, blog, "Ben Ott", "en", "editor")
-    first = open_desk(open_context, live_server, anna, blog, width)
+    first = open_present_desk(open_context, live_server, anna, blog, width)
     expect(first.locator(".desk-presence")).to_have_text("")  # alone so far
 
-    second = open_desk(open_context, live_server, ben, blog, width)
+    second = open_present_desk(open_context, live_server, ben, blog, width)
     expect(second.locator(".desk-presence")).to_have_text("Also here: Anna Berg", timeout=WITHIN)
     expect(first.locator(".desk-presence")).to_have_text("Auch hier: Ben Ott", timeout=WITHIN)
 
@@ -127,7 +114,7 @@ def test_queue_snapshots_reach_the_page_as_events(
     blog = new_blog(live_server)
     editor = new_member(live_server, blog, "Eva Lang", "en", "editor")
     cora = new_member(live_server, blog, "Cora Kim", "de", "contributor")
-    page = open_desk(open_context, live_server, editor, blog, 1280)
+    page = open_present_desk(open_context, live_server, editor, blog, 1280)
     page.evaluate(
         """() => {
         window.queues = [];

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from liveblog.actions import Actions
+from liveblog.domain.models import User
 from liveblog.storage.database import Database
 from liveblog.storage.tables import metadata
 
@@ -55,3 +57,22 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
         assert field in [e["field"] for e in body["errors"]], body
         assert all(e["detail"] for e in body["errors"])
     return body
+
+
+def member_headers(
+    writer: Actions, admin: User, roles: dict[str, str], slug: str = "storm"
+) -> dict[str, dict[str, str]]:
+    """Bearer headers of new members of the blog ``slug`` by name (``{"eva": "editor"}`` makes
+    eva@example.org an editor) and of ``otto``, a user without a role there."""
+    headers: dict[str, dict[str, str]] = {}
+    for name, role in roles.items():
+        user = writer.create_user(f"{name}@example.org", "user", "correct horse battery")
+        writer.add_member(admin, slug, user.email, role)
+        headers[name] = bearer(writer, user)
+    outsider = writer.create_user("otto@example.org", "user", "correct horse battery")
+    headers["otto"] = bearer(writer, outsider)
+    return headers
+
+
+def bearer(writer: Actions, user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {writer.create_token(user.email)[1]}"}

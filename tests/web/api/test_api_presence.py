@@ -18,15 +18,17 @@ from liveblog.storage import blogs as blog_rows
 from liveblog.storage import presence as presence_rows
 from liveblog.storage.tables import audit_log, events
 from tests.conftest import FakeClock
-from tests.web.api.helpers import assert_problem, new_blog, new_entry, snapshot
+from tests.web.api.helpers import (
+    assert_problem,
+    member_headers,
+    new_blog,
+    new_entry,
+    snapshot,
+)
 from tests.web.desk.sessions import ORIGIN, log_in
 
 PRESENCE = "/api/v1/blogs/storm/presence"
 PAGE = "desk-page-0123456789"
-
-
-def bearer(writer: Actions, user: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {writer.create_token(user.email)[1]}"}
 
 
 @pytest.fixture
@@ -34,14 +36,10 @@ def people(
     client: TestClient, writer: Actions, admin: User, admin_headers: dict[str, str]
 ) -> dict[str, dict[str, str]]:
     new_blog(client, admin_headers)
-    headers = {"admin": admin_headers}
-    for name, role in (("eva", "editor"), ("cora", "contributor")):
-        user = writer.create_user(f"{name}@example.org", "user", "correct horse battery")
-        writer.add_member(admin, "storm", user.email, role)
-        headers[name] = bearer(writer, user)
-    otto = writer.create_user("otto@example.org", "user", "correct horse battery")
-    headers["otto"] = bearer(writer, otto)
-    return headers
+    return {
+        "admin": admin_headers,
+        **member_headers(writer, admin, {"eva": "editor", "cora": "contributor"}),
+    }
 
 
 def marks(writer: Actions, clock: FakeClock) -> list[tuple[str, int | None]]:

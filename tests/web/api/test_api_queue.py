@@ -19,13 +19,9 @@ from liveblog.actions import Actions
 from liveblog.domain.models import User
 from liveblog.domain.serialize import rfc3339
 from tests.conftest import FakeClock
-from tests.web.api.helpers import assert_problem, new_blog, new_entry
+from tests.web.api.helpers import assert_problem, member_headers, new_blog, new_entry
 
 QUEUE = "/api/v1/blogs/storm/queue"
-
-
-def bearer(writer: Actions, user: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {writer.create_token(user.email)[1]}"}
 
 
 @pytest.fixture
@@ -34,14 +30,12 @@ def people(
 ) -> dict[str, dict[str, str]]:
     """The blog ``storm`` and the headers of its editor, two contributors and an outsider."""
     new_blog(client, admin_headers)
-    headers = {"admin": admin_headers}
-    for name, role in (("eva", "editor"), ("anna", "contributor"), ("ben", "contributor")):
-        user = writer.create_user(f"{name}@example.org", "user", "correct horse battery")
-        writer.add_member(admin, "storm", user.email, role)
-        headers[name] = bearer(writer, user)
-    outsider = writer.create_user("otto@example.org", "user", "correct horse battery")
-    headers["otto"] = bearer(writer, outsider)
-    return headers
+    return {
+        "admin": admin_headers,
+        **member_headers(
+            writer, admin, {"eva": "editor", "anna": "contributor", "ben": "contributor"}
+        ),
+    }
 
 
 def queue(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
