@@ -7,7 +7,9 @@ answers fresh feeds before the application), nginx serving the captured feed as 
 same ``Content-Type``, both pinned to core 0, wrk on core 1, rounds alternating:
 
 * ``feed-atom``: the feed (200, full body, the newest ``LIVEBLOG_FEED_SIZE`` = 20 entries);
-* ``feed-atom-304``: the same revalidated with ``If-None-Match`` (each server's own ETag).
+* ``feed-atom-304``: the same revalidated with ``If-None-Match`` (each server's own ETag);
+* ``feed-page``: the reader page ``GET /live/{slug}`` (``read-page``), for reference in the same
+  run: the feed should do as well as the page, whatever the machine's state.
 """
 
 from __future__ import annotations
@@ -42,19 +44,24 @@ def run(options: Options) -> Report:
         blog = seeded(ENTRIES, workdir)
         ours = start_liveblog(procs, blog.url, workdir, {"LIVEBLOG_PUBLIC_URL": PUBLIC_URL})
         path = f"/live/{blog.slug}/feed.atom"
+        page_path = f"/live/{blog.slug}"
         targets = [
             Target("feed-atom", path, conditional=False),
             Target("feed-atom-304", path, conditional=True),
+            Target("feed-page", page_path, conditional=False),
         ]
         feed = _capture(ours, path, "Atom feed")
         if feed.content_type != "application/atom+xml; charset=utf-8":
             raise BenchError(f"the feed is {feed.content_type}, not application/atom+xml")
-        peer = start_nginx(procs, [feed], workdir)
-        _same_bytes(peer, feed)
+        page = _capture(ours, page_path, "reader page")
+        peer = start_nginx(procs, [feed, page], workdir)
+        for static in (feed, page):
+            _same_bytes(peer, static)
         tags = {(s.name, path): _etag(s, path) for s in (ours, peer)}
         log(
             f"one liveblog worker (pid {ours.pid}) and nginx (pid {peer.pid}) on core 0, "
-            f"wrk -c{CONNECTIONS} on core 1; feed {len(feed.body):,} bytes"
+            f"wrk -c{CONNECTIONS} on core 1; feed {len(feed.body):,} bytes, "
+            f"page {len(page.body):,} bytes"
         )
         compare(report, options, (ours, peer), targets, tags, {"feed-atom": FEED_TARGET})
     return report

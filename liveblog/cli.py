@@ -1,4 +1,4 @@
-"""The ``liveblog`` command: serve, the demo, migrations, users and API tokens.
+"""The ``liveblog`` command: serve, the demo, migrations, users, API tokens, export and import.
 
 Every failure a user can cause ends in one line on standard error, ``liveblog: error: ...``,
 and a non-zero exit status: 2 when the command line does not parse, 1 for everything else.
@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the whole token works too)",
     )
     revoke_token.set_defaults(handler=_token_revoke)
+    from liveblog.cli_transfer import add_commands  # export, import; it imports our helpers
+
+    add_commands(commands)
     return parser
 
 

@@ -91,6 +91,11 @@ class Settings:
     poll_max_age: int = _setting(
         2, "Cache-Control max-age (seconds) of the events polling endpoint."
     )
+    closed_max_age: int = _setting(
+        3600,
+        "Cache-Control max-age (seconds) of a closed blog's pages, embed, feeds and events polls "
+        "(open blogs' are short).",
+    )
     scheduler_seconds: float = _setting(
         0.5,
         "How often each server process looks for scheduled entries that are due (0: never).",
@@ -112,7 +117,8 @@ class Settings:
     public_url: str = _setting(
         "",
         "Public base URL of the site, e.g. https://live.example.org, that every absolute link "
-        "starts with (empty: taken from each request; on the command line, the listen address).",
+        "starts with (empty: taken from each request; in reader pages, which are cached for all, "
+        "and on the command line, the listen address).",
     )
     secret_key: str = _setting(
         "",
@@ -138,6 +144,15 @@ class Settings:
     site_name: str = _setting(
         "liveblog",
         "The site's name: the author of every feed and the publication in the Google News sitemap.",
+    )
+    site_logo: str = _setting(
+        "",
+        "The site's logo, a URL or a path under the site (made absolute): the publisher's logo "
+        "in structured data (JSON-LD) and the og:image of shared pages (empty: none).",
+    )
+    ld_updates: int = _setting(
+        20,
+        "Newest entries a blog page's structured data (JSON-LD liveBlogUpdate) lists (0: none).",
     )
     feed_size: int = _setting(
         20, "Newest entries in each feed of a blog (Atom, RSS and JSON Feed)."

@@ -10,6 +10,7 @@ from __future__ import annotations
 from liveblog.actions.base import Clock, CommitListener, Committed, utc_now
 from liveblog.actions.blogs import BLOG_FIELDS, BlogActions
 from liveblog.actions.entries import ANY_VERSION, ENTRY_FIELDS, IfMatch
+from liveblog.actions.imports import IdsTaken, ImportActions, Imported, SlugTaken
 from liveblog.actions.members import MemberActions
 from liveblog.actions.presence import PresenceActions
 from liveblog.actions.sessions import Lifetimes, LoginFailed, NewSession, SessionActions
@@ -19,11 +20,17 @@ from liveblog.domain.errors import InvalidInput
 
 
 class Actions(
-    BlogActions, WorkflowActions, MemberActions, SessionActions, UserActions, PresenceActions
+    BlogActions,
+    WorkflowActions,
+    MemberActions,
+    SessionActions,
+    UserActions,
+    PresenceActions,
+    ImportActions,
 ):
     """Every write of the application, one module per aggregate (:mod:`.blogs`,
     :mod:`.entries` with :mod:`.workflow`, :mod:`.members`, :mod:`.sessions`, :mod:`.users`,
-    :mod:`.presence`).
+    :mod:`.presence`, :mod:`.imports`).
     Stateless apart from its database, clock and listeners."""
 
 
@@ -36,10 +43,13 @@ __all__ = [
     "Clock",
     "CommitListener",
     "Committed",
+    "IdsTaken",
     "IfMatch",
+    "Imported",
     "InvalidInput",
     "Lifetimes",
     "LoginFailed",
     "NewSession",
+    "SlugTaken",
     "utc_now",
 ]

@@ -1,6 +1,13 @@
 """Actions on blogs: create one, change its fields (``show_authors``, readers see bylines,
-among them), close and reopen it. Every change is a blog event, which makes every page of the
-blog stale (the page cache keeps pages by the blog's version) and tells live readers."""
+and ``embed_origins``, who may frame its embed, among them), close and reopen it. Every change
+is a blog event, which makes every page of the blog stale (the page cache keeps pages by the
+blog's version) and tells live readers.
+
+The coverage lifecycle: closing a blog (``status: closed``, with an optional ``closing_note``
+readers see at the top of its pages) writes ``blog.closed`` and stamps ``closed_at``; live
+readers' streams end after that event, and the blog's pages, feeds and polls may be cached for
+long. Reopening (``status: open``) writes ``blog.updated`` and clears ``closed_at``; the note is
+kept (shown only while the blog is closed), so closing again shows it unless it is changed."""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from liveblog.actions.base import ActionsBase, append_event, authorized_blog, must, string
-from liveblog.domain import policy, rules
+from liveblog.domain import embedding, policy, rules
 from liveblog.domain.errors import (
     Conflict,
 )
@@ -22,7 +29,16 @@ from liveblog.storage import blogs as blog_rows
 from liveblog.storage import members as member_rows
 from liveblog.storage.writer import Done
 
-BLOG_FIELDS = ("title", "summary", "language", "timezone", "status", "show_authors")
+BLOG_FIELDS = (
+    "title",
+    "summary",
+    "language",
+    "timezone",
+    "status",
+    "show_authors",
+    "embed_origins",
+    "closing_note",
+)
 
 
 class BlogActions(ActionsBase):
@@ -128,6 +144,17 @@ class BlogActions(ActionsBase):
             if not isinstance(changes["show_authors"], bool):
                 errors.add("show_authors", "must be true or false")
             values["show_authors"] = changes["show_authors"]
+        if "embed_origins" in changes:
+            values["embed_origins"] = embedding.origins(errors, changes["embed_origins"])
+        if "closing_note" in changes:
+            values["closing_note"] = rules.text(
+                errors,
+                "closing_note",
+                string(errors, "closing_note", changes["closing_note"] or ""),
+                max_len=rules.MAX_CLOSING_NOTE,
+                required=False,
+                multiline=True,
+            )
         errors.raise_if_any()
         now = self.clock()
 
@@ -136,8 +163,12 @@ class BlogActions(ActionsBase):
             changed = {k: v for k, v in values.items() if getattr(blog, k) != v}
             if not changed:
                 return Done(blog)
-            blog_rows.update_blog(conn, blog.id, changed)
             closing = changed.get("status") == BlogStatus.CLOSED.value
+            if "status" in changed:
+                changed["closed_at"] = now if closing else None
+            if "embed_origins" in changed:
+                changed["embed_origins"] = list(changed["embed_origins"])
+            blog_rows.update_blog(conn, blog.id, changed)
             type_ = EventType.BLOG_CLOSED if closing else EventType.BLOG_UPDATED
             event = self._blog_event(conn, blog.id, type_, now, actor)
             blog = must(blog_rows.by_id(conn, blog.id))

@@ -65,6 +65,13 @@ class Blog:
     """Sequence number of the blog's newest event: the blog's version."""
     show_authors: bool = False
     """Readers see each entry's authors (its byline) by display name."""
+    embed_origins: tuple[str, ...] = ()
+    """The origins (``https://partner.example``) whose pages may frame the blog's embed
+    (:mod:`liveblog.domain.embedding`); empty: no page may."""
+    closing_note: str | None = None
+    """Shown at the top of the blog's pages while it is closed; kept when it is reopened."""
+    closed_at: datetime | None = None
+    """When the blog was closed (UTC); ``None`` while it is open."""
 
     @property
     def is_open(self) -> bool:

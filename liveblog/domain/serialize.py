@@ -38,6 +38,9 @@ def blog_payload(blog: Blog) -> dict[str, Any]:
         "updated_at": rfc3339(blog.updated_at),
         "version": blog.last_seq,
         "show_authors": blog.show_authors,
+        "embed_origins": list(blog.embed_origins),
+        "closing_note": blog.closing_note,
+        "closed_at": rfc3339(blog.closed_at) if blog.closed_at else None,
     }
 
 

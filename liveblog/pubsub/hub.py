@@ -13,6 +13,13 @@ the database only when it is further behind; the replay waits for the reader's s
 (:meth:`Reader.drain`). A registered reader whose send buffer passes its limit is dropped by its
 own connection (it resumes with Last-Event-ID) and unsubscribes itself, so memory stays
 bounded.
+
+A blog's streams end when it closes: a frame with an ``ending`` (the event that closed the
+blog) is written to every reader, then the ending (a last message saying so), and the readers'
+streams are closed. While the blog stays closed, a reader who joins is replayed what it missed,
+sent the ending and closed too, instead of waiting on a stream where nothing will happen. The
+hub learns whether a blog is closed from the frames it passes on, and when it opens a blog's
+channel from ``ending_of`` (``None``: blogs never end).
 """
 
 from __future__ import annotations
@@ -51,6 +58,9 @@ class Frame:
     supersedes: bool = False
     """The event edits or deletes that entry: the log no longer replays the entry's earlier
     events as they were written, and neither may the ring (:meth:`BlogChannel.broadcast`)."""
+    ending: bytes = b""
+    """Not empty: the blog is closed after this event, and these bytes end its readers'
+    streams (written after the frame, then the streams are closed)."""
 
 
 class Sink(Protocol):
@@ -104,6 +114,9 @@ class FrameSource(Protocol):
 
 
 RunSync = Callable[..., Awaitable[object]]
+EndingOf = Callable[[int], bytes]
+"""``blog_id`` -> the ending of a closed blog's streams, ``b""`` while it is open (called in a
+worker thread when the blog's channel opens)."""
 
 
 def _joined(frames: list[Frame]) -> bytes:
@@ -151,9 +164,13 @@ class BlogChannel:
     """Readers in the middle of :meth:`ProcessHub.subscribe`; the channel is kept while any are."""
     next_heartbeat: float = 0.0
     heartbeat_data: bytes = b""  # the source's :attr:`FrameSource.heartbeat`
+    ending: bytes = b""
+    """Not empty while the blog is closed: what ends a reader's stream (see the module
+    docstring)."""
 
     def broadcast(self, frames: list[Frame]) -> None:
-        """Write ``frames`` to every reader with one write per reader."""
+        """Write ``frames`` to every reader with one write per reader; if they leave the blog
+        closed, end every reader's stream after them."""
         if not frames:
             return
         for frame in frames:
@@ -162,6 +179,20 @@ class BlogChannel:
         self.ring.extend(frames)
         self.head = frames[-1].seq
         self.write_all(_joined(frames))
+        self.ending = frames[-1].ending
+        if self.ending:
+            self.write_all(self.ending)
+            self.end_all()
+
+    def end_all(self) -> None:
+        """Close every reader's stream after what it was sent (its sink's ``close``)."""
+        sinks = tuple(self.subscribers)
+        self.subscribers.clear()
+        for sink in sinks:
+            try:
+                sink.close()
+            except Exception:  # one broken sink must not keep the others open
+                log.warning("closing a reader of blog %s failed", self.blog_id, exc_info=True)
 
     def _forget(self, entry_id: int | None) -> None:
         """Drop the ring's frames up to the newest one of ``entry_id`` (they carry its old
@@ -215,8 +246,10 @@ class ProcessHub:
         heartbeat_range: tuple[float, float] = (15.0, 30.0),
         catch_up_seconds: float = 10.0,
         run_sync: RunSync | None = None,
+        ending_of: EndingOf | None = None,
     ) -> None:
         self.source = source
+        self.ending_of = ending_of
         self.ring_size = ring_size
         self.max_replay = max_replay
         self.heartbeat_range = heartbeat_range
@@ -337,6 +370,11 @@ class ProcessHub:
                 self.source.heads, [blog_id]
             )
             blog = BlogChannel(blog_id, heads.get(blog_id, 0), deque(maxlen=self.ring_size))
+            if self.ending_of is not None:
+                ending: bytes = await self._run_sync(  # type: ignore[assignment]
+                    self.ending_of, blog_id
+                )
+                blog.ending = ending
             blog.heartbeat_data = self.source.heartbeat
             blog.next_heartbeat = self._next_heartbeat()
             self.blogs[blog_id] = blog
@@ -388,6 +426,11 @@ class ProcessHub:
                 await reader.drain()
                 continue
             frames = blog.frames_after(after, PULL_BATCH)
+            if frames == [] and blog.ending:
+                # Caught up with a closed blog: nothing more will come.
+                sink.write(blog.ending)
+                sink.close()
+                return False
             if frames == []:
                 # Caught up, and no await since the check: registering now leaves no gap.
                 blog.subscribers.add(sink)

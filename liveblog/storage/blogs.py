@@ -27,6 +27,9 @@ def blog_from_row(row: RowMapping) -> Blog:
         updated_at=row["updated_at"],
         last_seq=row["last_seq"],
         show_authors=bool(row["show_authors"]),
+        embed_origins=tuple(row["embed_origins"] or ()),
+        closing_note=row["closing_note"],
+        closed_at=row["closed_at"],
     )
 
 

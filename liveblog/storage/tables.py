@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 from liveblog.storage.types import UTCDateTime
@@ -135,6 +136,12 @@ blogs = Table(
     Column("last_seq", BigInteger, nullable=False),
     # Readers see each entry's authors (entry_authors) by display name (migration 0008).
     Column("show_authors", Boolean, nullable=False, server_default=false()),
+    # The origins allowed to frame the blog's embed (a JSON list such as
+    # ["https://partner.example"]; empty: nobody), the note readers see once the blog is closed,
+    # and when it was closed (NULL while open) (migration 0009).
+    Column("embed_origins", JSON, nullable=False, server_default=text("'[]'")),
+    Column("closing_note", Text, nullable=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
 )
 
 entries = Table(

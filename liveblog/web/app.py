@@ -39,6 +39,7 @@ from liveblog.web.login_throttle import LoginThrottle
 from liveblog.web.outputs import routes as outputs
 from liveblog.web.outputs.websub import HubNotifier
 from liveblog.web.page_cache import PageCache
+from liveblog.web.reader import embed, oembed
 from liveblog.web.reader.fast_path import ReaderFastPath, key_for
 from liveblog.web.reader.routes import router as reader_router
 from liveblog.web.scheduler import Scheduler
@@ -144,6 +145,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(route.router)
     app.include_router(reader_router)
+    app.include_router(embed.router)
+    app.include_router(oembed.router)
     app.include_router(outputs.router)
     app.include_router(api.router)
     fast_post.install(app)
@@ -217,5 +220,6 @@ def _live(settings: Settings, db: Database) -> Live:
         max_replay=settings.live_max_replay,
         heartbeat_range=(settings.live_heartbeat_seconds, 2 * settings.live_heartbeat_seconds),
         catch_up_seconds=settings.live_catch_up_seconds,
+        ending_of=frames.ending,
     )
     return Live(db, broker_from_url(settings.broker_url), frames, hub)

@@ -80,6 +80,13 @@ class PrebuiltResponse(Response):
         self.raw_headers = raw_headers
 
 
+def closed_cache_control(settings: Settings) -> str:
+    """``Cache-Control`` of a closed blog's pages, embed, feeds and polls: they change rarely
+    once the coverage has ended (``LIVEBLOG_CLOSED_MAX_AGE``); reopening the blog makes them
+    stale in this process at once, in browsers and CDNs when their copy expires."""
+    return f"public, max-age={settings.closed_max_age}"
+
+
 def _raw(headers: Iterable[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
     return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
 
@@ -114,12 +121,14 @@ class CachedPage:
             f"stale-while-revalidate={settings.page_stale_while_revalidate}"
         )
         validators = [("ETag", etag), ("Cache-Control", cache_control)]
+        # A page's own header replaces the common one of that name (the embed's policy).
+        own = {name.lower() for name, _ in rendered.headers}
         headers = [
             ("Content-Type", rendered.content_type),
             ("Content-Length", str(len(body))),
             *validators,
             *rendered.headers,
-            *common,
+            *(h for h in common if h[0].lower() not in own),
         ]
         return cls(200, body, etag, rendered.version, _raw(headers), _raw(validators))
 

@@ -19,11 +19,16 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; "
-    "frame-ancestors 'self'"
-)
+_OWN_RESOURCES = "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
+CONTENT_SECURITY_POLICY = f"{_OWN_RESOURCES}; frame-ancestors 'self'"
 """Pages load nothing from other hosts and may be framed only by the site itself."""
+
+
+def framed_by(sources: str) -> str:
+    """The policy of a page that the pages of ``sources`` (``frame-ancestors`` sources, e.g.
+    ``https://partner.example`` or ``'none'``) may frame, and nothing else: a blog's embed."""
+    return f"{_OWN_RESOURCES}; frame-ancestors {sources}"
+
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 """Links to other sites tell them the site, never the page (nor its query)."""

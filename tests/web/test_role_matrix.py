@@ -1,6 +1,6 @@
 """The role matrix: every route under ``/api`` and ``/admin``, and the publishing outputs (feeds,
-sitemaps, robots.txt; from the app's own route table) answered for each kind of user, with a
-valid request, so the status says what the user may do.
+sitemaps, robots.txt, the embed and oEmbed; from the app's own route table) answered for each
+kind of user, with a valid request, so the status says what the user may do.
 
 A route without a row in :data:`MATRIX` fails :func:`test_every_route_has_a_row`: whoever adds a
 route decides who may use it. Users without a role in a blog learn nothing about its private
@@ -27,6 +27,8 @@ from liveblog.config import Settings
 from liveblog.domain.models import User
 from liveblog.web import create_app
 from liveblog.web.outputs.routes import OUTPUT_PATHS
+from liveblog.web.reader.embed import EMBED_PATH
+from liveblog.web.reader.embed_code import OEMBED_PATH
 from tests.web.desk.sessions import ORIGIN, PASSWORD, DeskClient, Team, anonymous, log_in, team
 
 KINDS = ("anonymous", "outsider", "contributor", "editor", "owner", "admin")
@@ -109,6 +111,11 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ("GET", "/sitemap.xml"): (PUBLIC, _nothing),
     ("GET", "/sitemap-news.xml"): (PUBLIC, _nothing),
     ("GET", "/robots.txt"): (PUBLIC, _nothing),
+    ("GET", EMBED_PATH): (PUBLIC, _nothing),
+    ("GET", OEMBED_PATH): (
+        PUBLIC,
+        lambda world, kind: Call(query="url=http://testserver/live/storm"),
+    ),
     ("GET", "/api/v1/blogs"): (PUBLIC, _nothing),
     ("POST", "/api/v1/blogs"): ((401, 403, 403, 403, 403, 201), _body(_new_blog)),
     ("GET", "/api/v1/blogs/{slug}"): (PUBLIC, _nothing),
@@ -143,6 +150,7 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
     ),
     ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"): ((*API_OWNERS, 204, 204), _member(None)),
     ("GET", "/api/v1/blogs/{slug}/log"): ((*API_OWNERS, 200, 200), _nothing),
+    ("GET", "/api/v1/blogs/{slug}/export"): ((*API_OWNERS, 200, 200), _nothing),
     ("GET", "/api/v1/blogs/{slug}/queue"): ((401, 404, 200, 200, 200, 200), _nothing),
     ("PUT", "/api/v1/blogs/{slug}/presence"): (
         (401, 404, 204, 204, 204, 204),
@@ -217,6 +225,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
 }
 
 
+EMBED_PATHS = (EMBED_PATH, OEMBED_PATH)
+"""The embed and its oEmbed endpoint: public outputs too."""
+
+
 def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
     """(method, path) of every route under /api and /admin and of the publishing outputs
     (feeds, sitemaps, robots.txt); HEAD is answered as GET."""
@@ -224,7 +236,7 @@ def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
         path = route.path
         if isinstance(route.original_route, Mount) or not path:
             continue
-        if not (path.startswith(("/api/", "/admin")) or path in OUTPUT_PATHS):
+        if not (path.startswith(("/api/", "/admin")) or path in (*OUTPUT_PATHS, *EMBED_PATHS)):
             continue
         for method in sorted(route.methods or ()):
             if method != "HEAD":

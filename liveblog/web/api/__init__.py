@@ -6,6 +6,7 @@ from liveblog.web.api import (
     blogs,
     bylines,
     entries,
+    export,
     log,
     members,
     presence,
@@ -24,6 +25,7 @@ router.include_router(revisions.router)
 router.include_router(bylines.router)
 router.include_router(queue.router)
 router.include_router(presence.router)
+router.include_router(export.router)
 router.include_router(preview.router)
 router.include_router(polling.router)
 

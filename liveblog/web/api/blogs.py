@@ -59,9 +59,10 @@ def patch_blog(
     slug: str, payload: BlogPatch, user: CurrentUser, services: ServicesDep
 ) -> dict[str, Any]:
     """Change title, summary, language, time zone, whether readers see the entries' authors
-    (``show_authors``), or close/reopen the blog (owners and admins)."""
+    (``show_authors``), who may frame the embed (``embed_origins``), or close the blog (with
+    an optional ``closing_note``) or reopen it (owners and admins)."""
     changes = payload.model_dump(exclude_unset=True)
-    for required in ("title", "language", "timezone", "status", "show_authors"):
+    for required in ("title", "language", "timezone", "status", "show_authors", "embed_origins"):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
     return blog_payload(services.actions.update_blog(user, slug, changes))

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from liveblog.domain import rules
+from liveblog.domain import embedding, rules
 from liveblog.domain.bylines import MAX_AUTHORS
 
 _REQUEST = ConfigDict(extra="forbid")
@@ -39,9 +39,24 @@ class BlogPatch(BaseModel):
     summary: StrictStr | None = Field(None, max_length=rules.MAX_SUMMARY)
     language: StrictStr | None = None
     timezone: StrictStr | None = None
-    status: Literal["open", "closed"] | None = None
+    status: Literal["open", "closed"] | None = Field(
+        None, description="closed ends the coverage (live readers' streams end); open reopens."
+    )
     show_authors: StrictBool | None = Field(
         None, description="Readers see each entry's authors (its byline) by display name."
+    )
+    embed_origins: list[StrictStr] | None = Field(
+        None,
+        max_length=embedding.MAX_ORIGINS,
+        description="The origins (https://partner.example: scheme, host, optional port) whose "
+        "pages may frame the blog's embed, /live/{slug}/embed; [] for none. No wildcard.",
+        examples=[["https://www.example.org"]],
+    )
+    closing_note: StrictStr | None = Field(
+        None,
+        max_length=rules.MAX_CLOSING_NOTE,
+        description="Shown at the top of the blog's pages while it is closed; null or empty "
+        "removes it. Kept when the blog is reopened.",
     )
 
 
@@ -56,6 +71,9 @@ class BlogOut(BaseModel):
     updated_at: str
     version: int = Field(description="Sequence number of the blog's newest event.")
     show_authors: bool = Field(description="Readers see the entries' authors.")
+    embed_origins: list[str] = Field(description="The origins that may frame the embed.")
+    closing_note: str | None = Field(description="Shown at the top while the blog is closed.")
+    closed_at: str | None = Field(description="When the blog was closed; null while open.")
 
 
 class BlogList(BaseModel):

@@ -1,6 +1,7 @@
 """The newsroom desk under ``/admin``: server-rendered pages with small scripts, in the
 user's language. :mod:`.account` (login, logout, the account page), :mod:`.blogs` (the list of
-blogs, a new blog, settings, members, the audit log), :mod:`.desk` (a blog's desk: compose,
+blogs, a new blog, members, the audit log), :mod:`.blog_settings` (a blog's settings, closing
+and the embed code), :mod:`.desk` (a blog's desk: compose,
 preview and the live list of entries), :mod:`.history` (an entry's revisions and what changed
 between two of them), :mod:`.stream` (the desk's own event stream: the queue and who else is
 there, from :mod:`.feed`)."""
@@ -9,12 +10,13 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from liveblog.web.desk import account, blogs, desk, history, stream
+from liveblog.web.desk import account, blog_settings, blogs, desk, history, stream
 from liveblog.web.desk.access import LoginRequired, login_url
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 router.include_router(account.router)
 router.include_router(blogs.router)
+router.include_router(blog_settings.router)
 router.include_router(desk.router)
 router.include_router(history.router)
 router.include_router(stream.router)

@@ -1,5 +1,5 @@
 """The desk's blog administration: the list of your blogs (``/admin``), a new blog, a blog's
-settings, its members and its audit log.
+members and its audit log (its settings page is :mod:`.blog_settings`).
 
 Every page checks the user's role in the blog with :mod:`liveblog.domain.policy`: a user
 without one gets 404 (the blog's private parts do not exist for them), a role too small 403.
@@ -57,6 +57,11 @@ FIELD_HINTS = {
     "status": N_("Choose open or closed."),
     "email": N_("Enter the e-mail address of an existing user."),
     "role": N_("Choose owner, editor or contributor."),
+    "closing_note": N_("The closing note may have at most 1,000 characters."),
+    "embed_origins": N_(
+        "List sites as https://www.example.org (https or http, host, optional port; no path, "
+        "no *), one per line, at most 20."
+    ),
 }
 ACTIONS = {
     "blog.created": N_("created the blog"),
@@ -232,69 +237,6 @@ async def create_blog(request: Request, session: DeskSession, services: Services
         errors = {"slug": i18n.translator(_language(session))(SLUG_TAKEN)}
         return _new_blog_page(session, services, values, errors, status=409)
     return _see_other(f"/admin/blogs/{quote(blog.slug)}")
-
-
-# A blog's settings -------------------------------------------------------------------------
-
-
-def _settings_page(
-    session: Session,
-    place: Place,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-    done: str | None = None,
-) -> Response:
-    language = _language(session)
-    _ = i18n.translator(language)
-    blog = place.blog
-    current = {
-        "title": blog.title,
-        "summary": blog.summary,
-        "language": blog.language,
-        "timezone": blog.timezone,
-        "status": blog.status.value,
-        "show_authors": blog.show_authors,
-    }
-    return render(
-        "settings.html",
-        language=language,
-        title=_("Settings") + " · " + blog.title,
-        session=session,
-        status=status,
-        **_common(
-            session,
-            place,
-            values={**current, **(values or {})},
-            errors=errors or {},
-            zones=ZONES,
-            done=_(DONE[done]) if done in DONE else None,
-        ),
-    )
-
-
-@router.get("/blogs/{slug}/settings", response_class=HTMLResponse)
-async def blog_settings(
-    slug: str, session: DeskSession, services: ServicesDep, done: str | None = None
-) -> Response:
-    place = await run_in_threadpool(_place, services, session.user, slug, Permission.EDIT_BLOG)
-    return _settings_page(session, place, done=done)
-
-
-@router.post("/blogs/{slug}/settings", response_class=HTMLResponse)
-async def save_settings(
-    slug: str, request: Request, session: DeskSession, services: ServicesDep
-) -> Response:
-    form = await checked_form(request, session)
-    place = await run_in_threadpool(_place, services, session.user, slug, Permission.EDIT_BLOG)
-    changes: dict[str, Any] = {k: form.get(k, "") for k in BLOG_FORM_FIELDS if k != "slug"}
-    changes["show_authors"] = form.get("show_authors") == "on"  # a checkbox: absent when off
-    try:
-        await run_in_threadpool(services.actions.update_blog, session.user, slug, changes)
-    except InvalidInput as exc:
-        errors = _field_errors(exc, _language(session))
-        return _settings_page(session, place, changes, errors, status=422)
-    return _see_other(f"/admin/blogs/{quote(slug)}/settings?done=saved")
 
 
 # A blog's members --------------------------------------------------------------------------

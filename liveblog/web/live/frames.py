@@ -10,6 +10,10 @@ event's ``id:`` (browsers then resume after it) and ``{"seq": N, "type": "skippe
 Entry events are stored with the entry's byline (``authors``); readers get it, in the JSON and
 the ``<article>``, only while the blog's ``show_authors`` is on, as the blog is when the frame
 is encoded.
+
+A blog event that leaves the blog closed (``blog.closed``, or a change while it stays closed)
+makes a frame with an ``ending`` (:func:`liveblog.web.live.sse.end_message`): the hub ends the
+readers' streams after it (:mod:`liveblog.pubsub.hub`).
 """
 
 from __future__ import annotations
@@ -21,13 +25,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from liveblog.domain.models import Blog, Event, EventType
+from liveblog.domain.models import Blog, BlogStatus, Event, EventType
 from liveblog.domain.serialize import entry_from_payload, public_entry_json
 from liveblog.pubsub.hub import Frame
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
 from liveblog.storage.database import Database
-from liveblog.web.live.sse import HEARTBEAT, encode
+from liveblog.web.live.sse import HEARTBEAT, encode, end_message
 from liveblog.web.reader import pages
 
 log = logging.getLogger("liveblog.live")
@@ -54,6 +58,7 @@ def page_state(header: pages.Header, version: int) -> dict[str, Any]:
         "stand_datetime": header.stand_datetime,
         "day": header.day,
         "closed": header.closed,
+        "closing_note": header.closing_note,
         "teaser": header.teaser,
     }
 
@@ -105,10 +110,18 @@ def frame(blog: Blog, header: pages.Header, event: Event) -> Frame:
         encoded = encode(event.seq, event.type.value, data)
         entry = event.payload.get("entry")
         entry_id = entry["id"] if entry is not None else None
+        ending = end_message(event.seq) if leaves_closed(event) else b""
     except Exception:
         _log_skipped(blog.id, event.seq)
         return skipped_frame(event.seq)
-    return Frame(event.seq, encoded, entry_id, event.type in event_log.SUPERSEDING)
+    return Frame(event.seq, encoded, entry_id, event.type in event_log.SUPERSEDING, ending)
+
+
+def leaves_closed(event: Event) -> bool:
+    """Whether the blog is closed after ``event`` (blog events carry the blog as they left it;
+    entries never change while a blog is closed)."""
+    blog = event.payload.get("blog")
+    return isinstance(blog, dict) and blog.get("status") == BlogStatus.CLOSED.value
 
 
 def _log_skipped(blog_id: int, seq: int) -> None:
@@ -155,6 +168,12 @@ class LogFrames:
     def heads(self, blog_ids: Collection[int]) -> dict[int, int]:
         with self.db.read() as conn:
             return blog_rows.heads(conn, blog_ids)
+
+    def ending(self, blog_id: int) -> bytes:
+        """The hub's ``ending_of``: the end of a closed blog's streams, ``b""`` while open."""
+        with self.db.read() as conn:
+            blog = blog_rows.by_id(conn, blog_id)
+        return end_message(blog.last_seq) if blog is not None and not blog.is_open else b""
 
     def reset_frame(self, blog_id: int, head: int, reason: str) -> Frame:
         return Frame(head, encode(head, "reset", {"seq": head, "reason": reason}))

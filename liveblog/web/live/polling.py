@@ -6,6 +6,9 @@ page cache (:mod:`liveblog.web.page_cache`) under the blog's version, with the r
 rules: a local commit makes them stale at once, another process's within
 ``LIVEBLOG_PAGE_REVALIDATE_SECONDS``. Polls in the canonical form ``?after=N[&limit=M]`` are
 answered from there before the application is entered (:func:`poll_key_for`).
+
+A closed blog's answers say so (``closed: true``: nothing more will come until it is reopened)
+and are cached for long (``LIVEBLOG_CLOSED_MAX_AGE``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from liveblog.domain.rules import SLUG_PATTERN
 from liveblog.storage import blogs as blog_rows
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.live.frames import read_events
-from liveblog.web.page_cache import Key
+from liveblog.web.page_cache import Key, closed_cache_control
 from liveblog.web.reader.models import Rendered
 from liveblog.web.services import ServicesDep
 
@@ -46,6 +49,9 @@ class EventList(BaseModel):
     next_after: int = Field(description="Pass as `after` in the next poll.")
     reset: bool = Field(
         description="True when `after` is too far behind or ahead: reload the page state."
+    )
+    closed: bool = Field(
+        description="The blog is closed: no more events until it is reopened; poll rarely."
     )
 
 
@@ -79,13 +85,21 @@ def render_poll(
     reset = after > blog.last_seq or blog.last_seq - after > settings.live_max_replay
     events = [] if reset else read_events(conn, blog, after, limit)
     next_after = blog.last_seq if reset else (events[-1]["seq"] if events else after)
-    body = {"events": events, "head": blog.last_seq, "next_after": next_after, "reset": reset}
+    body = {
+        "events": events,
+        "head": blog.last_seq,
+        "next_after": next_after,
+        "reset": reset,
+        "closed": not blog.is_open,
+    }
     return Rendered(
         200,
         json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
         None if after > blog.last_seq else blog.last_seq,
         content_type="application/json",
-        cache_control=f"public, max-age={settings.poll_max_age}",
+        cache_control=f"public, max-age={settings.poll_max_age}"
+        if blog.is_open
+        else closed_cache_control(settings),
     )
 
 

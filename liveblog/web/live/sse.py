@@ -38,6 +38,19 @@ HEARTBEAT = b": keep-alive\n\n"
 """A comment written to idle streams, so proxies keep them open and dead peers are found."""
 
 
+CLOSED_RETRY_MS = 600_000
+"""The reconnection time a closed blog's stream leaves clients that reconnect by themselves
+(``live.js`` does not: it stops at ``end``)."""
+
+
+def end_message(seq: int) -> bytes:
+    """The last message of a closed blog's stream: ``end`` with the blog's newest event number.
+    It has no ``id:`` (a client that comes back resumes after the last real event) and sets
+    ``retry:`` to :data:`CLOSED_RETRY_MS`."""
+    body = json.dumps({"seq": seq, "type": "end", "status": "closed"}, separators=(",", ":"))
+    return f"retry: {CLOSED_RETRY_MS}\nevent: end\ndata: {body}\n\n".encode()
+
+
 def asgi_headers() -> dict[str, str]:
     """:data:`HEADERS` for an ASGI response (the server delimits its body)."""
     return dict(HEADERS)

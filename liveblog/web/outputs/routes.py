@@ -32,9 +32,10 @@ from starlette.responses import Response
 from liveblog.config import Settings
 from liveblog.domain.errors import FieldError
 from liveblog.domain.rules import SLUG_PATTERN
+from liveblog.storage import blogs as blog_rows
 from liveblog.web.outputs import atom, json_feed, rss, sitemaps
 from liveblog.web.outputs.feeds import Feed, FeedFormat, read_feed
-from liveblog.web.page_cache import SITE, CachedPage, Key
+from liveblog.web.page_cache import SITE, CachedPage, Key, closed_cache_control
 from liveblog.web.problems import problem
 from liveblog.web.reader.fast_path import KeyFunction
 from liveblog.web.reader.models import Rendered
@@ -125,8 +126,16 @@ def render_feed(
     headers: tuple[tuple[str, str], ...] = ()
     if feed.hub:
         headers = (("Link", f'<{feed.hub}>; rel="hub", <{feed.self_url}>; rel="self"'),)
+    blog = blog_rows.by_slug(conn, slug)
+    # A closed blog's feeds are cached for long, as its pages are.
+    lifetime = closed_cache_control(settings) if blog and not blog.is_open else None
     return Rendered(
-        200, WRITERS[format_](feed), version, content_type=format_.content_type, headers=headers
+        200,
+        WRITERS[format_](feed),
+        version,
+        content_type=format_.content_type,
+        headers=headers,
+        cache_control=lifetime,
     )
 
 

@@ -45,6 +45,10 @@ def entry_key(slug: str, entry_id: int | None) -> Key:
     return (slug, f"entry|{entry_id or 0}")
 
 
+def embed_key(slug: str) -> Key:
+    return (slug, "embed")
+
+
 def key_for(path: str, query_string: bytes, cursor_key: Callable[[], bytes]) -> Key | None:
     """The cache key of a reader page URL, or ``None`` for anything the routes would reject;
     ``cursor_key`` gives the key of signed cursors (called only for a URL with one)."""
@@ -64,6 +68,8 @@ def key_for(path: str, query_string: bytes, cursor_key: Callable[[], bytes]) -> 
         return blog_key(slug, view or DEFAULT_VIEW)
     if len(parts) == 3 and parts[1] == "entries":
         return entry_key(slug, parse_entry_id(parts[2]))
+    if len(parts) == 2 and parts[1] == "embed":
+        return embed_key(slug)  # the embed ignores its query
     return None
 
 

@@ -3,7 +3,7 @@ send the same header and entry ``<article>`` the page has)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
@@ -13,6 +13,8 @@ from liveblog.web import dates
 
 LIVE_POLL_MS = 10_000
 """How often the live client polls when it cannot use the event stream."""
+LIVE_CLOSED_POLL_MS = 300_000
+"""How often a closed blog's page asks whether the blog was reopened."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Header:
     closed: bool
 
     timezone: str = "Europe/Berlin"
+    closing_note: list[str] = field(default_factory=list)
+    """The paragraphs of the note shown under "This live blog has ended." while the blog is
+    closed (empty while it is open, or when it has no note)."""
 
     @property
     def href(self) -> str:
@@ -137,6 +142,10 @@ class LiveClient:
     floor_id: int = 0
     poll_ms: int = LIVE_POLL_MS
     """Poll interval when the browser cannot use the event stream."""
+    closed: bool = False
+    """The blog is closed: the page opens no stream, it only looks now and then
+    (``LIVE_CLOSED_POLL_MS``) whether the blog was reopened, to offer a reload."""
+    closed_poll_ms: int = 0
 
 
 @dataclass(frozen=True)

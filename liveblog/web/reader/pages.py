@@ -35,10 +35,20 @@ from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web import dates, i18n
 from liveblog.web.i18n import N_
-from liveblog.web.reader.models import EntryView, Link, LiveClient, Rendered
+from liveblog.web.page_cache import closed_cache_control
+from liveblog.web.reader.embed_code import discovery_href
+from liveblog.web.reader.models import (
+    LIVE_CLOSED_POLL_MS,
+    EntryView,
+    Link,
+    LiveClient,
+    Rendered,
+)
 from liveblog.web.reader.models import (
     Header as Header,  # what header_for returns; live frames use it
 )
+from liveblog.web.reader.sharing import Sharing, blog_sharing, entry_sharing
+from liveblog.web.reader.structured_data import Site
 from liveblog.web.reader.views import View, valid_slug
 from liveblog.web.templating import environment
 
@@ -75,7 +85,21 @@ def header_for(conn: Connection, blog: Blog) -> Header:
         description=_SPACE.sub(" ", blog.summary).strip() or blog.title,
         closed=not blog.is_open,
         timezone=blog.timezone,
+        closing_note=_closing_note(blog),
     )
+
+
+def _closing_note(blog: Blog) -> list[str]:
+    """The closing note's paragraphs while the blog is closed (kept but not shown once open)."""
+    if blog.is_open or not blog.closing_note:
+        return []
+    paragraphs = [_SPACE.sub(" ", p).strip() for p in _BLANK_LINES.split(blog.closing_note)]
+    return [p for p in paragraphs if p]
+
+
+def lifetime(settings: Settings, blog: Blog) -> str | None:
+    """The ``Cache-Control`` of the blog's pages: long once it is closed, else the default."""
+    return None if blog.is_open else closed_cache_control(settings)
 
 
 def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
@@ -165,16 +189,19 @@ def blog_page(
     else:
         empty = _("No further entries.")
     newest = view.order is Order.NEWEST
+    sharing = _blog_sharing(conn, settings, blog, header)
     html = (
         environment(blog.language)
         .get_template("blog.html")
         .render(
             _context(
                 blog.language,
-                header.headline,
-                header.description,
+                sharing.title,
+                sharing.description,
+                sharing=sharing,
+                oembed=discovery_href(settings, header.href),
                 blog=header,
-                live=_live_client(blog, view, timeline.next_cursor),
+                live=live_client(blog, view, timeline.next_cursor),
                 entries=[
                     entry_view(PublicEntry.of(e, authors=blog.show_authors), blog, header)
                     for e in items
@@ -195,10 +222,19 @@ def blog_page(
             )
         )
     )
-    return Rendered(200, html, blog.last_seq)
+    return Rendered(200, html, blog.last_seq, cache_control=lifetime(settings, blog))
 
 
-def _live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClient | None:
+def _blog_sharing(conn: Connection, settings: Settings, blog: Blog, header: Header) -> Sharing:
+    """The blog's canonical URL, sharing tags and structured data, which lists its newest
+    ``ld_updates`` entries whatever the view."""
+    limit = settings.ld_updates
+    newest = reads.timeline(conn, blog.id, limit=limit).items if limit > 0 else []
+    updates = [PublicEntry.of(e, authors=blog.show_authors) for e in newest]
+    return blog_sharing(Site.of(settings), blog, header, updates)
+
+
+def live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClient | None:
     """The live client's settings for views that new entries are inserted into, else ``None``."""
     if view.order is not Order.NEWEST or view.cursor is not None:
         return None
@@ -211,6 +247,8 @@ def _live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClie
         authors="on" if blog.show_authors else "off",
         floor_time=rfc3339(next_cursor.published_at) if next_cursor else "",
         floor_id=next_cursor.id if next_cursor else 0,
+        closed=not blog.is_open,
+        closed_poll_ms=LIVE_CLOSED_POLL_MS,
     )
 
 
@@ -228,21 +266,24 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
         html = error_page(blog.language, 410, ENTRY_DELETED, back=back)
         return Rendered(410, html, blog.last_seq)
     header = header_for(conn, blog)
-    title = f"{entry.headline} \u2013 {blog.title}" if entry.headline else header.headline
+    public = PublicEntry.of(entry, authors=blog.show_authors)
+    sharing = entry_sharing(Site.of(settings), blog, header, public)
     html = (
         environment(blog.language)
         .get_template("entry.html")
         .render(
             _context(
                 blog.language,
-                title,
-                header.description,
+                sharing.title,
+                sharing.description,
+                sharing=sharing,
+                oembed=discovery_href(settings, f"{header.href}/entries/{entry.id}"),
                 blog=header,
-                entry=entry_view(PublicEntry.of(entry, authors=blog.show_authors), blog, header),
+                entry=entry_view(public, blog, header),
             )
         )
     )
-    return Rendered(200, html, blog.last_seq)
+    return Rendered(200, html, blog.last_seq, cache_control=lifetime(settings, blog))
 
 
 def index_page(conn: Connection, settings: Settings) -> str:

@@ -36,6 +36,13 @@
      polling, so nothing is buffered and nothing on the page changes; resuming opens a new stream
      after the last applied event, which replays everything missed. Held entries can still be
      inserted with their button while paused, because that is the reader's own action.
+   - The blog closes (an event whose `page.closed` is true, or the stream's last message `end`,
+     or a poll answer with `closed: true`): the closed note and the closing note appear, the
+     stream ends (the server closes it too), the Live toggle goes away (`data-live-state`
+     `ended`), and the page only asks the polling endpoint every `data-live-closed-poll-ms`
+     (5 min) whether the blog was reopened; a page rendered closed (`data-live-closed`) starts
+     that way and opens no stream. When a reopening event comes, the notes go and the page is
+     live again.
    - `reset` (the server cannot replay from our position), or a change of the blog's language,
      time zone or bylines (`show_authors`: every label, time or byline on the page would
      change; the page's setting is `data-live-authors`): live updates stop and the status
@@ -43,7 +50,7 @@
      asking, so nothing moves while they read, type or select.
 
    For tests and debugging, `.live` carries `data-live-state` (connecting, live, polling, paused,
-   stale) and `data-live-seq` (the last applied event). */
+   stale, ended) and `data-live-seq` (the last applied event). */
 
 (() => {
   "use strict";
@@ -73,11 +80,13 @@
     ? [micros(config.liveFloorTime), Number(config.liveFloorId)]
     : null;
   const pollMs = Math.max(200, Number(config.livePollMs) || 10000);
+  const closedPollMs = Math.max(1000, Number(config.liveClosedPollMs) || 300000);
   const motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
 
   let applied = Number(config.liveVersion) || 0;
   let paused = false;
   let stale = false;
+  let ended = config.liveClosed === "true";
   let polling = typeof window.EventSource !== "function";
   let source = null;
   let timer = 0;
@@ -221,6 +230,8 @@
     if (event.page) applyPage(event.page);
     applied = event.seq;
     root.dataset.liveSeq = String(applied);
+    if (event.page && event.page.closed === true) end();
+    else if (ended && event.page && event.page.closed === false) reopen();
   }
 
   function samePage(blog) {
@@ -293,7 +304,9 @@
       else header.append(closed);
     } else if (page.closed === false && closed) {
       closed.remove();
+      closed = null;
     }
+    if (Array.isArray(page.closing_note)) applyClosingNote(header, closed, page.closing_note);
     if (Array.isArray(page.teaser)) {
       const teasers = Array.from(header.querySelectorAll(".teaser"));
       page.teaser.forEach((text, index) => {
@@ -308,6 +321,22 @@
       teasers.slice(page.teaser.length).forEach((paragraph) => paragraph.remove());
     }
     applyDayRule();
+  }
+
+  /** The closing note's paragraphs after the closed note (none while the blog is open). */
+  function applyClosingNote(header, closed, paragraphs) {
+    const current = Array.from(header.querySelectorAll(".closing-note"));
+    const wanted = closed ? paragraphs : [];
+    if (current.map((p) => p.textContent).join("\n") === wanted.join("\n")) return;
+    current.forEach((paragraph) => paragraph.remove());
+    let after = closed;
+    for (const text of wanted) {
+      const paragraph = document.createElement("p");
+      paragraph.className = "closing-note";
+      paragraph.textContent = text;
+      after.after(paragraph);
+      after = paragraph;
+    }
   }
 
   /** Entry times show the time alone on the Stand's day, else with the date. */
@@ -401,6 +430,11 @@
   function start() {
     stop();
     if (paused || stale) return;
+    if (ended) {
+      setState("ended");
+      watch(generation);
+      return;
+    }
     if (polling) {
       setState("polling");
       poll(generation);
@@ -427,6 +461,9 @@
     for (const type of TYPES) stream.addEventListener(type, receive);
     stream.addEventListener("reset", () => {
       if (source === stream) goStale();
+    });
+    stream.addEventListener("end", () => {
+      if (source === stream) end();
     });
     stream.addEventListener("error", () => {
       if (source !== stream) return;
@@ -467,6 +504,8 @@
           apply(event);
           if (stale) return;
         }
+        if (body.closed === true) end();
+        if (ended) return; // end() watches instead
         schedule(events.length && body.next_after < body.head ? 0 : pollMs);
       })
       .catch(() => {
@@ -474,6 +513,50 @@
         failures += 1;
         schedule(Math.min(60000, pollMs * 2 ** Math.min(failures, 3)));
       });
+  }
+
+  /** The blog has closed: stop the transport, hide the toggle, watch for a reopening. */
+  function end() {
+    if (ended) return;
+    ended = true;
+    root.hidden = true;
+    start();
+  }
+
+  /** The blog was reopened: live again. */
+  function reopen() {
+    ended = false;
+    failures = 0;
+    root.hidden = false;
+    start();
+  }
+
+  /** A closed blog's page asks now and then (`closedPollMs`) whether it was reopened. */
+  function watch(run) {
+    timer = setTimeout(() => {
+      if (run !== generation) return;
+      fetch(config.livePoll + "?after=" + applied, {
+        cache: "no-cache",
+        headers: { Accept: "application/json" },
+      })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((body) => {
+          if (run !== generation) return;
+          if (body && body.reset) {
+            goStale();
+            return;
+          }
+          const events = body && Array.isArray(body.events) ? body.events : [];
+          for (const event of events) {
+            apply(event);
+            if (stale || run !== generation) return; // stale, or reopened and live again
+          }
+          watch(run);
+        })
+        .catch(() => {
+          if (run === generation) watch(run);
+        });
+    }, closedPollMs);
   }
 
   function goStale() {
@@ -514,7 +597,7 @@
     if (event.persisted) start();
   });
 
-  root.hidden = false;
+  root.hidden = ended;
   root.dataset.liveSeq = String(applied);
   start();
 })();

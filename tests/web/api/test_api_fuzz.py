@@ -56,6 +56,7 @@ OPERATIONS = [
     ("PATCH", "/api/v1/blogs/{slug}/members/{user_id}"),
     ("DELETE", "/api/v1/blogs/{slug}/members/{user_id}"),
     ("GET", "/api/v1/blogs/{slug}/log"),
+    ("GET", "/api/v1/blogs/{slug}/export"),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/revisions"),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/authors"),
     ("GET", "/api/v1/blogs/{slug}/queue"),

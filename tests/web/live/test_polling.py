@@ -66,7 +66,13 @@ def test_up_to_date_poll_is_304_with_its_etag(
 ) -> None:
     _setup(app, admin, clock)
     current = client.get("/api/v1/blogs/storm/events?after=3")
-    assert current.json() == {"events": [], "head": 3, "next_after": 3, "reset": False}
+    assert current.json() == {
+        "events": [],
+        "head": 3,
+        "next_after": 3,
+        "reset": False,
+        "closed": False,
+    }
     tag = current.headers["etag"]
     assert (
         client.get("/api/v1/blogs/storm/events?after=3", headers={"If-None-Match": tag}).status_code
@@ -84,7 +90,7 @@ def test_after_beyond_the_head_is_empty_with_reset(
 ) -> None:
     _setup(app, admin, clock)
     body = client.get("/api/v1/blogs/storm/events?after=99").json()
-    assert body == {"events": [], "head": 3, "next_after": 3, "reset": True}
+    assert body == {"events": [], "head": 3, "next_after": 3, "reset": True, "closed": False}
 
 
 def test_bad_polls(client: TestClient, app: FastAPI, admin: User, clock: FakeClock) -> None:

@@ -209,6 +209,9 @@ def test_deleted_entries_leave_the_feeds_and_become_atom_tombstones(
     with TestClient(app) as client:
         for format_ in FORMATS:
             assert [e.id for e in parsed(client, format_).entries] == [permalink(kept)]
+            raw = client.get(f"/live/hochwasser/feed.{format_}").text
+            for entry in (*gone, draft):
+                assert entry.body not in raw  # no text of a deleted entry, anywhere
         root = parse_xml(client.get("/live/hochwasser/feed.atom").content)
         tombstones = [(t.get("ref"), t.get("when")) for t in root.iter(TOMBSTONE)]
         # The two most recently deleted (feed_tombstones=2), newest first; never the draft.

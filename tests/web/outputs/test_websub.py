@@ -260,7 +260,7 @@ def test_a_hanging_hub_never_slows_posting(
         began = time.monotonic()
         writer.create_entry(admin, "hochwasser", body=f"Meldung {n}.")
         slowest = max(slowest, time.monotonic() - began)
-    assert slowest < 1.0  # a post never waits for the hub (which holds for up to 20 s)
+    assert slowest < 2.0  # a post never waits for the hub (which holds for up to 20 s)
     assert hub.waiting == 1  # one notification at a time; the others wait, coalesced
     assert notifier(app).pending == len(FEEDS)
 

@@ -1,7 +1,7 @@
 """A fixed set of reader URLs over the demo content (plus a deleted entry, a closed and an
 empty blog), fetched through the whole app: the pages' bytes must not change when the code that
 renders them is reorganised. ``python -m tests.web.reader.snapshot OUT.json`` writes the pages
-(``tests/web/fixtures/reader_pages.json`` holds their SHA-256)."""
+(``tests/web/reader/fixtures/reader_pages.json`` holds their SHA-256)."""
 
 from __future__ import annotations
 

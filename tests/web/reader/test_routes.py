@@ -45,6 +45,9 @@ class Tags(HTMLParser):
         self.text.append(data)
 
 
+DATA_BLOCK = "application/ld+json"
+
+
 def parse(html: str) -> Tags:
     parser = Tags()
     parser.feed(html)
@@ -145,9 +148,11 @@ def test_page_has_kicker_headline_stand_teaser_and_entries(
     for landmark in ("main", "header", "nav", "section", "article", "h1", "h2", "h3", "time"):
         assert landmark in names
     assert names.index("h1") < names.index("h2") < names.index("h3")
-    # The one script is the live client, same-origin and deferred (see live.js).
+    # The one script is the live client, same-origin and deferred (see live.js); the other is
+    # the structured data, which browsers never run.
     assert [attrs for tag, attrs in tags.tags if tag == "script"] == [
-        {"src": static_url("live.js"), "defer": None}
+        {"type": DATA_BLOCK},
+        {"src": static_url("live.js"), "defer": None},
     ]
 
 
@@ -460,6 +465,8 @@ def test_html_and_script_from_editors_never_reach_the_page_unescaped(
         for tag, attrs in tags.tags:
             if tag == "script" and attrs.get("src") == static_url("live.js"):
                 continue  # our own live client, nothing from the editors
+            if tag == "script" and attrs == {"type": DATA_BLOCK}:
+                continue  # data, never run; its text: tests/web/reader/test_structured_data.py
             assert tag not in ("script", "img", "svg", "iframe"), (url, tag)
             for name, value in attrs.items():
                 assert not name.startswith("on"), (url, tag, name)
@@ -487,8 +494,11 @@ def test_pages_request_nothing_from_other_hosts(
         for tag, attrs in parse(html).tags:
             if tag == "script" and attrs.get("src") == static_url("live.js"):
                 continue  # same-origin live client
+            if tag == "script" and attrs == {"type": DATA_BLOCK}:
+                continue  # structured data: nothing is loaded or run
             assert tag not in ("script", "img", "iframe", "video", "audio", "source", "object")
-            if tag == "link":
+            # The page's own name and its alternates (feeds, oEmbed) are named, not loaded.
+            if tag == "link" and attrs.get("rel") not in ("canonical", "alternate"):
                 href = attrs["href"] or ""
                 assert href.startswith("/"), href
                 assert not href.startswith("//"), href

@@ -2,7 +2,7 @@
 ``liveblog.web.reader`` and their strings into message catalogs: the SHA-256 of each page of a
 fixed set (tests/web/reader/snapshot.py) over the demo content. A deliberate change of the pages
 regenerates the fixture: ``python -m tests.web.reader.snapshot /tmp/pages.json
-tests/web/fixtures/reader_pages.json``."""
+tests/web/reader/fixtures/reader_pages.json``."""
 
 from __future__ import annotations
 
