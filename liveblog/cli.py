@@ -104,30 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade = db_commands.add_parser("upgrade", help="apply all migrations (safe to repeat)")
     db_upgrade.set_defaults(handler=_db_upgrade)
 
-    user = commands.add_parser("user", help="editors and admins")
-    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
-    create_user = user_commands.add_parser("create", help="create a user")
-    create_user.add_argument("email")
-    create_user.add_argument("--role", required=True, choices=ROLES)
-    _password_stdin(create_user)
-    create_user.add_argument("--name", default="", help="display name (the byline)")
-    create_user.add_argument(
-        "--language", default="de", choices=("de", "en"), help="language of the desk"
-    )
-    create_user.set_defaults(handler=_user_create)
-    set_password = user_commands.add_parser(
-        "set-password", help="give a user a new password; their desk sessions end"
-    )
-    set_password.add_argument("email")
-    _password_stdin(set_password)
-    set_password.set_defaults(handler=_user_set_password)
-    disable = user_commands.add_parser(
-        "disable",
-        help="disable a user: no login, no API token; every server refuses them within a second",
-    )
-    disable.add_argument("email")
-    disable.set_defaults(handler=_user_disable)
-
     member = commands.add_parser("member", help="roles in a blog")
     member_commands = member.add_subparsers(dest="member_command", required=True, metavar="COMMAND")
     add_member = member_commands.add_parser(
@@ -157,9 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the whole token works too)",
     )
     revoke_token.set_defaults(handler=_token_revoke)
-    from liveblog.cli_transfer import add_commands  # export, import; it imports our helpers
+    # Subcommands in modules of their own; they import this module's helpers.
+    from liveblog import cli_transfer, cli_users
 
-    add_commands(commands)
+    cli_users.add_commands(commands)
+    cli_transfer.add_commands(commands)
     return parser
 
 
@@ -234,34 +212,6 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     with _database(settings) as db:
         upgrade(db)
         print(f"liveblog: the database {_safe_url(db)} is up to date")
-    return 0
-
-
-def _user_create(args: argparse.Namespace, settings: Settings) -> int:
-    password = _read_password()
-    with _database(settings) as db:
-        upgrade(db)
-        user = Actions(db).create_user(
-            args.email, args.role, password, display_name=args.name, language=args.language
-        )
-    print(f"liveblog: created {user.role.value} {user.email}")
-    return 0
-
-
-def _user_set_password(args: argparse.Namespace, settings: Settings) -> int:
-    password = _read_password()
-    with _database(settings) as db:
-        upgrade(db)
-        user = _announcing(db, settings).set_password(args.email, password)
-    print(f"liveblog: new password for {user.email}; their desk sessions have ended")
-    return 0
-
-
-def _user_disable(args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings) as db:
-        upgrade(db)
-        user = _announcing(db, settings).disable_user(args.email)
-    print(f"liveblog: disabled {user.email}; their sessions and API tokens no longer work")
     return 0
 
 

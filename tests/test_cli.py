@@ -16,14 +16,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from liveblog import cli
@@ -561,6 +561,32 @@ def test_disable_stops_logins_tokens_and_sessions(run: Run, database: Database) 
     )
     assert run("user", "disable", "anna@example.org").code == 0  # again: nothing to do
     assert_one_error_line(run("user", "disable", "nobody@example.org"), 1, "nobody@example.org")
+    # Enabled again: the password works, the old session and token stay gone.
+    result = run("user", "enable", "Anna@example.org")
+    assert result.code == 0, result
+    assert "enabled anna@example.org" in result.out
+    assert actions.log_in("anna@example.org", PASSWORD).session_id
+    assert not _accepted(database, token)
+    assert_one_error_line(run("user", "enable", "nobody@example.org"), 1, "nobody@example.org")
+
+
+def test_enable_asks_for_a_password_first_for_an_imported_member(
+    run: Run, database: Database
+) -> None:
+    assert create_user(run, "anna@example.org", "user").code == 0
+    with database.write() as conn:  # as an import leaves a member it created
+        conn.execute(
+            update(users)
+            .where(users.c.email == "anna@example.org")
+            .values(password_hash="!", disabled_at=datetime(2023, 10, 12, tzinfo=UTC))
+        )
+    assert_one_error_line(run("user", "enable", "anna@example.org"), 1, "set-password")
+    result = run(
+        "user", "set-password", "anna@example.org", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert result.code == 0, result
+    assert run("user", "enable", "anna@example.org").code == 0
+    assert _actions(database).log_in("anna@example.org", PASSWORD).session_id
 
 
 def test_member_add_gives_a_role_in_a_blog(run: Run, database: Database) -> None:

@@ -144,6 +144,27 @@ class UserActions(ActionsBase):
 
         return self._write(disable)
 
+    def enable_user(self, email: str) -> User:
+        """Let a disabled user log in again; their old sessions and tokens stay gone. A user
+        without a password (one an import created) gets one first (:meth:`set_password`)."""
+
+        def enable(conn: Connection) -> Done[User]:
+            found = user_rows.with_password_hash(conn, user_by_email(conn, email).email)
+            assert found is not None
+            user, password_hash = found
+            if not password_hash.startswith("$"):
+                raise Conflict(
+                    f"{user.email} has no password yet: give one with "
+                    "`liveblog user set-password` first"
+                )
+            # What they held before stays gone: a token or session kept somewhere while they
+            # were disabled must not come back to life.
+            user_rows.delete_tokens(conn, [t.id for t in user_rows.tokens_of(conn, user.id)])
+            session_rows.delete_sessions_of(conn, user.id)
+            return Done(user_rows.update_user(conn, user.id, {"disabled_at": None}))
+
+        return self._write(enable)
+
     def verify(self, password_hash: str, password: str) -> bool:
         try:
             return self.hasher.verify(password_hash, password)
