@@ -75,6 +75,12 @@ ACTIONS = {
     "member.added": N_("added a member"),
     "member.changed": N_("changed a member's role"),
     "member.removed": N_("removed a member"),
+    "entry.draft": N_("saved a draft"),
+    "entry.submitted": N_("submitted an entry for review"),
+    "entry.scheduled": N_("scheduled an entry"),
+    "entry.discarded": N_("deleted a draft"),
+    "blog.imported": N_("imported the blog"),
+    "blog.replaced": N_("replaced the blog by an import"),
 }
 DONE = {
     "created": N_("The blog has been created."),
