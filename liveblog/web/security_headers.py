@@ -8,7 +8,8 @@ to ``http.response.start``:
 
 * ``X-Content-Type-Options: nosniff`` on every response;
 * on HTML, ``Content-Security-Policy`` (:data:`CONTENT_SECURITY_POLICY`, or the page's own,
-  e.g. the API docs' with the hash of their inline script) and ``Referrer-Policy``.
+  e.g. the API docs' with the hash of their inline script, or a blog's embed, which the blog's
+  ``embed_origins`` may frame: :func:`framed_by`) and ``Referrer-Policy``.
 """
 
 from __future__ import annotations

@@ -437,7 +437,15 @@ def test_headline_stand_title_and_closed_note_follow_the_stream(
     blog = new_blog(live_server, title="Hitzewelle")
     # Yesterday's entry: alone it sets the Stand, so its time shows without the date.
     old = post(live_server, blog, "Es wird warm.", minutes_ago=60 * 30)
-    page = open_live(open_context, live_server, f"/live/{blog.slug}")
+    url = live_server.url(f"/live/{blog.slug}")
+    # Once closed, the page looks for a reopening every second instead of every 5 minutes.
+    closed_poll = ('data-live-closed-poll-ms="300000"', 'data-live-closed-poll-ms="1000"')
+    page = open_live(
+        open_context,
+        live_server,
+        f"/live/{blog.slug}",
+        prepare=lambda p: rewrite_page(p, url, *closed_poll),
+    )
     old_time = page.locator(f"#entry-{old.id} .entry__time time")
     short, long = old_time.get_attribute("data-short"), old_time.get_attribute("data-long")
     assert short != long
@@ -483,9 +491,11 @@ def test_headline_stand_title_and_closed_note_follow_the_stream(
         "Dieser Liveblog ist beendet.", timeout=SOON
     )
     wait_applied(page, head(live_server, blog))
+    expect(page.locator(".live")).to_have_attribute("data-live-state", "ended")  # stream ended
     assert header(page) == fresh()
     live_server.actions.update_blog(live_server.admin, blog.slug, {"status": "open"})
-    expect(page.locator(".blog-header .closed")).to_have_count(0, timeout=SOON)
+    # The closed page learns of the reopening when it next looks (test_closing_browser.py).
+    expect(page.locator(".blog-header .closed")).to_have_count(0, timeout=3 * SOON)
     wait_applied(page, head(live_server, blog))
     assert header(page) == fresh()
 

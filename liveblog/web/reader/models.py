@@ -29,7 +29,8 @@ class Rendered:
     cache_control: str | None = None
     """``None``: the reader pages' (``page_max_age`` with stale-while-revalidate)."""
     headers: tuple[tuple[str, str], ...] = ()
-    """More headers of a 200 answer (the feeds' WebSub ``Link``)."""
+    """More headers of a 200 answer (the feeds' WebSub ``Link``, the embed's own
+    ``Content-Security-Policy``, which replaces the pages' one)."""
 
 
 @dataclass(frozen=True)
