@@ -76,6 +76,17 @@ def sanitize(html: str) -> str:
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|td|th)>|<br\s*/?>", re.IGNORECASE)
 
 
+TITLE_WORDS = 10
+"""How many words of its text an entry without a headline is titled by (feeds, structured data,
+sharing tags)."""
+
+
+def entry_title(headline: str | None, body_html: str) -> str:
+    """An entry's title where one is needed: its headline, else its first :data:`TITLE_WORDS`
+    words of text ("…" when cut; empty for an entry without words)."""
+    return headline or plain_text(body_html, words=TITLE_WORDS)
+
+
 def plain_text(html: str, *, words: int | None = None) -> str:
     """The text of rendered HTML without tags or entities, whitespace collapsed; its first
     ``words`` words (with "…" when cut) if given."""

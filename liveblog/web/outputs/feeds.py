@@ -41,17 +41,15 @@ from enum import StrEnum
 from markupsafe import Markup
 from sqlalchemy import Connection
 
+from liveblog import render
 from liveblog.config import Settings
 from liveblog.domain.bylines import shown_names
 from liveblog.domain.models import Blog, Entry
-from liveblog.render import plain_text
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web import i18n
 from liveblog.web.outputs.xml_text import clean
 
-TITLE_WORDS = 10
-"""An entry without a headline is titled with its first words."""
 _SPACE = re.compile(r"\s+")
 
 
@@ -204,9 +202,8 @@ def _item(entry: Entry, blog: Blog, base: str, _: Callable[[str], str]) -> Item:
 
 
 def entry_title(entry: Entry) -> str:
-    """The entry's headline, else its first :data:`TITLE_WORDS` words (empty for an entry
-    without words)."""
-    return entry.headline or plain_text(entry.body_html, words=TITLE_WORDS)
+    """The entry's headline, else its first words (:func:`liveblog.render.entry_title`)."""
+    return render.entry_title(entry.headline, entry.body_html)
 
 
 def content_html(entry: Entry, _: Callable[[str], str]) -> str:

@@ -10,7 +10,7 @@
   ``ld_updates`` entries, whatever the view, each a ``BlogPosting``.
 * An entry's permalink carries the entry's ``BlogPosting`` alone, ``isPartOf`` its blog.
 
-A ``BlogPosting`` has the entry's ``headline`` (else its first :data:`TITLE_WORDS` words),
+A ``BlogPosting`` has the entry's ``headline`` (else its first words, ``render.entry_title``),
 ``datePublished``, ``dateModified`` (``updated_at``: any change), ``articleBody`` as plain text,
 its source as ``creditText``, its permalink as ``url`` and, while the blog shows authors
 (``show_authors``), each author with a display name as a ``Person``; no names otherwise.
@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from liveblog import render
 from liveblog.config import Settings
 from liveblog.domain.bylines import shown_names
 from liveblog.domain.models import Blog
@@ -48,7 +49,6 @@ from liveblog.web.reader.models import Header
 from liveblog.web.urls import base_url
 
 CONTEXT = "https://schema.org"
-TITLE_WORDS = 10
 """An entry without a headline is titled with its first words (as in the feeds)."""
 
 _SCRIPT_SAFE = str.maketrans(
@@ -97,8 +97,8 @@ def entry_url(site: Site, slug: str, entry_id: int) -> str:
 
 
 def entry_title(entry: PublicEntry) -> str:
-    """The entry's headline, else its first :data:`TITLE_WORDS` words ("…" when cut)."""
-    return entry.headline or plain_text(entry.body_html, words=TITLE_WORDS)
+    """The entry's headline, else its first words (:func:`liveblog.render.entry_title`)."""
+    return render.entry_title(entry.headline, entry.body_html)
 
 
 def coverage_end(blog: Blog) -> datetime | None:
