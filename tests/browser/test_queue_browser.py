@@ -81,6 +81,11 @@ def test_a_submitted_draft_goes_back_with_a_note_and_is_published_from_the_queue
     expect(item.locator("form")).to_have_count(0, timeout=SOON)
     wait_until(lambda: "05:10" in entry(live_server, blog, entry_id).body, what="the saved draft")
     item.get_by_role("button", name="Zur Prüfung einreichen").click()
+    wait_until(
+        lambda: entry(live_server, blog, entry_id).status is EntryStatus.SUBMITTED,
+        timeout=SOON / 1000,
+        what=f"the submission ({mine.locator('.desk-queue__status').inner_text()!r})",
+    )
     expect(item.locator(".queue-item__status")).to_have_text("Zur Prüfung", timeout=SOON)
     expect(item.locator(".queue-item__note")).to_have_count(0)
 

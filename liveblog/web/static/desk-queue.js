@@ -36,6 +36,19 @@
   const heading = section.querySelector("h2");
   heading.tabIndex = -1;
   let asked = 0;
+  // A snapshot of the desk stream may have been taken just before a change made here and arrive
+  // after it: an entry is never shown older than the newest version seen of it (else the next
+  // change would be sent against an old version and refused), nor again once a change made here
+  // took it out of the queue at that version.
+  const newest = new Map();
+  const left = new Map();
+
+  function current(entry) {
+    const known = newest.get(entry.id);
+    if (known && known.version > entry.version) return known;
+    newest.set(entry.id, entry);
+    return entry;
+  }
 
   function format(label, values) {
     return (label || "").replace(/%\((\w+)\)s/g, (_, key) => (key in values ? String(values[key]) : ""));
@@ -126,15 +139,21 @@
     for (const item of list.querySelectorAll(":scope > .queue-item")) {
       if (item.querySelector("form")) open.set(item.dataset.entryId, item);
     }
-    const items = queue.items.map((entry) => {
+    const entries = queue.items
+      .filter((entry) => !(left.has(entry.id) && entry.version <= left.get(entry.id)))
+      .map(current);
+    const items = entries.map((entry) => {
       const kept = open.get(String(entry.id));
       if (!kept) return itemFor(entry);
       kept.entry = entry;
       return kept;
     });
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
     list.replaceChildren(...items);
+    if (focused && focused.isConnected) focused.focus(); // moving a kept item drops its focus
     empty.hidden = items.length > 0;
-    const n = queue.counts || {};
+    const n = { draft: 0, submitted: 0, scheduled: 0 };
+    for (const entry of entries) n[entry.status] = (n[entry.status] || 0) + 1;
     const shown = publisher ? n.submitted || 0 : items.length;
     count.textContent = String(shown);
     count.dataset.count = String(shown);
@@ -157,6 +176,10 @@
     const result = await call(method, "/entries/" + entry.id, body, { "If-Match": etag(entry) });
     item.removeAttribute("aria-busy");
     if (result.ok) {
+      const after = result.data || {};
+      const version = Number(after.version) || entry.version + 1;
+      if (method === "PATCH" && after.status && after.status !== "published") newest.set(entry.id, { ...entry, ...after });
+      else left.set(entry.id, version);
       const hadFocus = item.contains(document.activeElement);
       say(status, done);
       closeForm(item); // done with it: the refresh below shows the item anew
@@ -332,9 +355,7 @@
   });
 
   app.addEventListener("liveblog:queue-changed", refresh);
-  app.addEventListener("liveblog:queue", (event) => {
-    asked++; // a snapshot from the stream is newer than an answer still on its way
-    render(event.detail);
-  });
+  // Snapshots and answers may cross: each entry is shown at the newest version seen (current).
+  app.addEventListener("liveblog:queue", (event) => render(event.detail));
   refresh();
 })();
