@@ -179,7 +179,13 @@ class Statements:
         self.parameters.append(parameters)
 
     def selects(self) -> list[str]:
-        return [s for s in self.sql if s.lstrip().upper().startswith("SELECT")]
+        """The SELECTs sent, but the app's scheduler's: it looks for due entries in the
+        background (every ``scheduler_seconds``) whatever a test does meanwhile."""
+        return [
+            s
+            for s in self.sql
+            if s.lstrip().upper().startswith("SELECT") and "ORDER BY entries.publish_at" not in s
+        ]
 
     def clear(self) -> None:
         self.sql.clear()

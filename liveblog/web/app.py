@@ -40,7 +40,7 @@ from liveblog.web.outputs import routes as outputs
 from liveblog.web.outputs.websub import HubNotifier
 from liveblog.web.page_cache import PageCache
 from liveblog.web.reader import embed, oembed
-from liveblog.web.reader.fast_path import ReaderFastPath, key_for
+from liveblog.web.reader.fast_path import FAST_PATH_KEY, ReaderFastPath, key_for
 from liveblog.web.reader.routes import router as reader_router
 from liveblog.web.scheduler import Scheduler
 from liveblog.web.security_headers import (
@@ -96,14 +96,15 @@ def create_app(
         actions.on_commit(websub.committed)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[dict[str, Any]]:
         await live.start()
         scheduler.start()
         if websub is not None:
             websub.start()
         try:
-            # The state lets LiveHttpToolsProtocol hand event streams straight to the hub.
-            yield {STATE_KEY: live}
+            # The state lets LiveHttpToolsProtocol hand event streams straight to the hub and
+            # answer cache hits itself.
+            yield {STATE_KEY: live, FAST_PATH_KEY: getattr(started, "fast_path", None)}
         finally:
             await scheduler.stop()
             if websub is not None:

@@ -45,6 +45,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
@@ -89,6 +90,10 @@ def closed_cache_control(settings: Settings) -> str:
 
 def _raw(headers: Iterable[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
     return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
+
+
+def _lines(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+    return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,6 +176,17 @@ class CachedPage:
             if tag == "*" or tag.removeprefix("W/") == self.etag:
                 return True
         return False
+
+    @cached_property
+    def header_lines(self) -> bytes:
+        """The 200 answer's header lines as uvicorn writes them (for
+        :mod:`liveblog.web.live.protocol`, which writes cached answers to the socket itself)."""
+        return _lines(self.headers)
+
+    @cached_property
+    def not_modified_lines(self) -> bytes:
+        """The 304 answer's header lines, likewise."""
+        return _lines(self.not_modified_headers)
 
     def response(self, if_none_match: str | None = None) -> Response:
         if self.matches(if_none_match):

@@ -24,7 +24,11 @@ import pytest
 import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 from uvicorn.server import ServerState
 
 from liveblog.web.connection_limits import HeadGuard, LimitedH11Protocol
@@ -40,8 +44,10 @@ HTTPTOOLS_METHODS: dict[str, list[str]] = {
     "connection_made": ["transport"],
     "connection_lost": ["exc"],
     "data_received": ["data"],
+    "on_message_begin": [],
     "on_headers_complete": [],
     "on_message_complete": [],
+    "on_response_complete": [],
     "_start_asgi_task": ["cycle", "app"],
     "_unset_keepalive_if_required": [],
     "_should_upgrade": [],
@@ -59,7 +65,7 @@ H11_METHODS: dict[str, list[str]] = {
 # Per-connection attributes ours read or replace (set in uvicorn's methods, not on the class).
 HTTPTOOLS_ATTRIBUTES = [
     "app", "app_state", "loop", "logger", "parser", "connections", "tasks", "transport", "flow",
-    "pipeline", "cycle", "url", "headers",
+    "pipeline", "cycle", "url", "headers", "access_log", "root_path", "server_state",
 ]  # fmt: skip
 H11_ATTRIBUTES = ["loop", "connections", "transport", "conn", "cycle"]
 
@@ -107,7 +113,7 @@ def test_the_methods_ours_use_have_the_same_signatures(
 def test_every_override_is_listed_here() -> None:
     """A new override of a uvicorn method must be added to the expectations above."""
     httptools_overrides = own_methods(LimitedHttpToolsProtocol, LiveHttpToolsProtocol)
-    assert httptools_overrides - {"_hand_over"} <= set(HTTPTOOLS_METHODS)
+    assert httptools_overrides - {"_hand_over", "_answer_from_cache"} <= set(HTTPTOOLS_METHODS)
     assert own_methods(LimitedH11Protocol) <= set(H11_METHODS)
     # The mixin's names must not shadow uvicorn's.
     for name in own_methods(HeadGuard):
@@ -129,7 +135,10 @@ def test_the_request_cycle_and_server_state_are_as_used() -> None:
     cycle = assigned_attributes(RequestResponseCycle)
     assert {"scope", "response_complete"} <= cycle
     assert parameters(RequestResponseCycle.run_asgi) == ["app"]
-    assert {"connections", "tasks"} <= assigned_attributes(ServerState)
+    assert {"connections", "tasks", "default_headers"} <= assigned_attributes(ServerState)
+    # Cache hits are written with uvicorn's own status lines (LiveHttpToolsProtocol).
+    assert STATUS_LINE[200] == b"HTTP/1.1 200 OK\r\n"
+    assert STATUS_LINE[304] == b"HTTP/1.1 304 Not Modified\r\n"
 
 
 def test_the_copied_method_bodies_are_unchanged() -> None:

@@ -22,12 +22,18 @@ from typing import Any
 import httptools
 import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 from uvicorn.server import ServerState
 
 from liveblog.web.connection_limits import HeadGuard, head_size, head_too_large, limits_of, refuse
 from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
+from liveblog.web.live.simple_get import simple_get
 from liveblog.web.live.sse import StreamProtocol
+from liveblog.web.reader.fast_path import FAST_PATH_KEY, ReaderFastPath
 
 
 class _HeadTooLarge(Exception):
@@ -112,7 +118,72 @@ class LimitedHttpToolsProtocol(HeadGuard, HttpToolsProtocol):
 
 
 class LiveHttpToolsProtocol(LimitedHttpToolsProtocol):
-    """Use with ``uvicorn.run(..., http=LiveHttpToolsProtocol)``."""
+    """Use with ``uvicorn.run(..., http=LiveHttpToolsProtocol)``.
+
+    Besides handing event streams over, it answers fresh page-cache hits (reader pages, feeds,
+    polls: :class:`~liveblog.web.reader.fast_path.ReaderFastPath`, which the app publishes in
+    its lifespan state under :data:`FAST_PATH_KEY`) itself when the bytes that arrive are one
+    plain ``GET`` head (:func:`~liveblog.web.live.simple_get.simple_get`) between requests:
+    the cached head and body are written to the socket as they are, the bytes the ASGI fast
+    path would have made uvicorn write (same status line, date, headers and body), without
+    the parser's callbacks, uvicorn's request objects, an ASGI task or per-header checks.
+    Anything else (a miss, a request of any other form, the access log on, a client that does
+    not read its answers) goes through the parser and the ASGI app as usual."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._mid_message = False
+        """The parser has begun a request whose end it has not seen."""
+
+    def data_received(self, data: bytes) -> None:
+        if not self._mid_message and self._answer_from_cache(data):
+            return
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        self._mid_message = True
+        super().on_message_begin()
+
+    def on_message_complete(self) -> None:
+        self._mid_message = False
+        super().on_message_complete()
+
+    def _answer_from_cache(self, data: bytes) -> bool:
+        """Answer ``data`` from the page cache if it is a plain ``GET`` of a fresh page."""
+        fast_path = self.app_state.get(FAST_PATH_KEY)
+        if (
+            not isinstance(fast_path, ReaderFastPath)
+            or (self.cycle is not None and not self.cycle.response_complete)
+            or self.pipeline
+            or self.access_log
+            or self.root_path
+            or self.flow.write_paused
+            or len(data) > self.limits.max_header_bytes
+        ):
+            return False
+        request = simple_get(data)
+        if request is None:
+            return False
+        page = fast_path.page(request.method, request.path, request.query)
+        if page is None or page.status != 200:
+            return False
+        if page.matches(request.if_none_match):
+            status, lines, body = 304, page.not_modified_lines, b""
+        else:
+            status, lines, body = 200, page.header_lines, page.body
+        self._unset_keepalive_if_required()
+        self._disarm_head_timer()
+        default_lines = _default_lines(self.server_state.default_headers)
+        head = b"".join((STATUS_LINE[status], default_lines, lines, b"\r\n"))
+        self.transport.write(head if request.method == "HEAD" else head + body)
+        self.on_response_complete()  # counts it and arms the keep-alive timer, as uvicorn does
+        return True
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         live = self.app_state.get(STATE_KEY)
@@ -145,6 +216,18 @@ class LiveHttpToolsProtocol(LimitedHttpToolsProtocol):
         transport.resume_reading()  # uvicorn may have paused it for pipelining
         _as_proxied(self.app, scope)
         await live.open_transport(stream, slug, scope, self.limits.max_streams_per_address)
+
+
+_DEFAULT_LINES: list[Any] = [None, b""]
+"""uvicorn's default headers (the date, renewed every second) last seen, and their lines."""
+
+
+def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    if _DEFAULT_LINES[0] is not headers:
+        _DEFAULT_LINES[1] = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        _DEFAULT_LINES[0] = headers
+    lines: bytes = _DEFAULT_LINES[1]
+    return lines
 
 
 def _as_proxied(app: Any, scope: Any) -> None:

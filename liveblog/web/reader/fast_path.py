@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
-from liveblog.web.page_cache import SITE, Key, PageCache
+from liveblog.web.page_cache import SITE, CachedPage, Key, PageCache
 from liveblog.web.reader.views import (
     DEFAULT_VIEW,
     BadView,
@@ -73,6 +73,10 @@ def key_for(path: str, query_string: bytes, cursor_key: Callable[[], bytes]) -> 
     return None
 
 
+FAST_PATH_KEY = "liveblog.fast_path"
+"""Where the app publishes its :class:`ReaderFastPath` in the lifespan state, for the protocol
+that answers cache hits itself (:class:`liveblog.web.live.protocol.LiveHttpToolsProtocol`)."""
+
 KeyFunction = Callable[[str, bytes], Key | None]
 """``(path, query string)`` -> the page cache key of that URL, or ``None``."""
 
@@ -94,23 +98,27 @@ class ReaderFastPath:
 
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Send the cached page and return ``True``, or return ``False`` having done nothing."""
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http":
             return False
-        path = route_path(scope)
-        query: bytes = scope["query_string"]
+        page = self.page(scope["method"], route_path(scope), scope["query_string"])
+        if page is None:
+            return False
+        await page.response(if_none_match(scope))(scope, receive, send)
+        return True
+
+    def page(self, method: str, path: str, query: bytes) -> CachedPage | None:
+        """The fresh cached answer to ``method path?query``, or ``None`` (not a ``GET`` or
+        ``HEAD``, not a URL of the cache, or not fresh). Never does I/O."""
+        if method not in ("GET", "HEAD"):
+            return None
         for key_of in self.keys:
             key = key_of(path, query)
             if key is not None:
-                break
-        else:
-            return False
-        page = self.cache.lookup(key)
-        if page is None:
-            return False
-        await page.response(_if_none_match(scope))(scope, receive, send)
-        return True
+                return self.cache.lookup(key)
+        return None
 
 
-def _if_none_match(scope: Scope) -> str | None:
+def if_none_match(scope: Scope) -> str | None:
+    """The request's ``If-None-Match`` (several header lines joined), or ``None``."""
     values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
     return ", ".join(values) if values else None

@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,10 +145,16 @@ class SSEClient:
         self.sock.close()
 
 
-def serve(settings: Settings, http: str | None) -> Iterator[Served]:
+def serve(settings: Settings, http: str | None) -> Generator[Served, None, None]:
     app = create_app(settings)
     actions = app.state.services.actions
     admin = actions.create_user("live@example.org", "admin", "correct horse battery")
+    yield from run(app, admin, http)
+
+
+def run(app: Any, admin: User, http: str | None) -> Generator[Served, None, None]:
+    """``app`` under uvicorn in a thread (``http``: the protocol, ``None`` for liveblog's)."""
+    actions = app.state.services.actions
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind((HOST, 0))
     port = listener.getsockname()[1]
