@@ -23,6 +23,7 @@ from bench.common import (
 WORKLOADS = {
     "read": ("bench.read", "requests/s of the cached reader page and the entries API vs nginx"),
     "feed": ("bench.feed", "requests/s of a blog's cached Atom feed vs nginx"),
+    "compressed": ("bench.compressed", "requests/s of gzip-coded cached pages vs gzip_static"),
     "long": ("bench.long", "render and entries API time of blogs of 100 to 50,000 entries"),
     "fanout": ("bench.fanout", "N SSE readers, M events: latency, CPU, memory vs nchan"),
     "publish": ("bench.publish", "POST-to-delivery latency, one reader, SQLite and PostgreSQL"),

@@ -53,6 +53,8 @@ class Target:
     workload: str
     path: str
     conditional: bool
+    headers: tuple[tuple[str, str], ...] = ()
+    """Request headers every request of the workload sends (e.g. ``Accept-Encoding``)."""
 
 
 def _capture(server: Server, path: str, kind: str) -> StaticFile:
@@ -111,7 +113,9 @@ class Round:
 def _one_round(
     server: Server, target: Target, etag: str | None, seconds: int, *, warmup: bool = False
 ) -> Round:
-    headers = {"If-None-Match": etag} if etag else {}
+    headers = dict(target.headers)
+    if etag:
+        headers["If-None-Match"] = etag
     cpu_before, began = cpu_seconds(server.pid), time.monotonic()
     result = run_wrk(
         server.base + target.path, seconds=seconds, connections=CONNECTIONS, headers=headers

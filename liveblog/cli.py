@@ -26,6 +26,7 @@ from liveblog import __version__
 from liveblog.actions import Actions
 from liveblog.config import Settings, SettingsError
 from liveblog.demo import banner, fresh_password, seed
+from liveblog.demo.brand import brand_environment, demo_brand
 from liveblog.domain.errors import DomainError
 from liveblog.storage.database import Database, DatabaseURLError
 from liveblog.storage.migrate import upgrade
@@ -270,8 +271,12 @@ def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from liveblog.web.app import create_app  # imported here: the web stack is slow to import
+    from liveblog.web.brand import brand_of
     from liveblog.web.server import LiveServer, uvicorn_config
 
+    if args.demo:  # the demo's invented newsroom, where no brand setting is given
+        settings = demo_brand(settings, os.environ)
+    brand_of(settings)  # a brand setting the pages cannot use stops every worker: say it once
     # Listen first: a taken port is reported before anything is written.
     with _listening(settings.host, settings.port) as listener:
         listeners = _worker_listeners(listener, args.workers, settings)
@@ -325,6 +330,7 @@ def _supervise(listeners: Any, count: int, settings: Settings, base_url: str) ->
         "LIVEBLOG_HOST": settings.host,
         "LIVEBLOG_PORT": str(settings.port),
         "LIVEBLOG_BROKER_URL": settings.broker_url,
+        **brand_environment(settings),
     }
 
     def serving(pids: list[int]) -> None:

@@ -35,6 +35,9 @@ class Settings:
     )
     page_size: int = _setting(20, "Entries per reader page and default `limit` of the entries API.")
     max_page_size: int = _setting(100, "Largest `limit` the entries API accepts.")
+    index_page_size: int = _setting(
+        20, "Blogs per page of the index `/` (the running ones first, then the ended ones)."
+    )
     max_request_bytes: int = _setting(
         262144, "Largest request body in bytes; larger requests get 413 Payload Too Large."
     )
@@ -143,12 +146,32 @@ class Settings:
     )
     site_name: str = _setting(
         "liveblog",
-        "The site's name: the author of every feed and the publication in the Google News sitemap.",
+        "The site's name: in the header and footer of every page, the author of every feed and "
+        "the publication in the Google News sitemap.",
     )
     site_logo: str = _setting(
         "",
-        "The site's logo, a URL or a path under the site (made absolute): the publisher's logo "
-        "in structured data (JSON-LD) and the og:image of shared pages (empty: none).",
+        "The site's logo in every reader page's header, the publisher's logo in structured data "
+        "(JSON-LD) and the og:image of shared pages: an http(s) URL, an image file that liveblog "
+        "serves (read at start, under a URL with its hash, cached for a year), or else a path "
+        "under the site (empty: none).",
+    )
+    brand_color: str = _setting(
+        "#b3001b",
+        "The brand colour (#rrggbb) of kickers, key events and live buttons; one with less than "
+        "4.5:1 contrast (WCAG AA) on the light background is darkened until it has, with a "
+        "warning, and the dark scheme uses it lightened as far as needed.",
+    )
+    imprint_url: str = _setting(
+        "", "URL of the imprint, linked in the footer of every page (empty: no link)."
+    )
+    privacy_url: str = _setting(
+        "", "URL of the privacy policy, linked in the footer of every page (empty: no link)."
+    )
+    contact_url: str = _setting(
+        "",
+        "URL of the contact page (or a mailto: URL), linked in the footer of every page "
+        "(empty: no link).",
     )
     ld_updates: int = _setting(
         20,

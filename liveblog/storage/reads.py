@@ -21,6 +21,7 @@ import operator
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, or_, select
 
@@ -86,23 +87,10 @@ def timeline(
         conditions.append(entries.c.pinned.is_(False))
     newest = order is Order.NEWEST
     if after is not None:
-        # (published_at, id) beyond the cursor. The plain range on published_at is implied by
-        # the OR, but spelled out it lets the index seek to the cursor instead of walking the
-        # blog from its newest entry (cost would grow with the cursor's depth).
-        beyond, reaching = (operator.lt, operator.le) if newest else (operator.gt, operator.ge)
-        conditions += [
-            reaching(entries.c.published_at, after.published_at),
-            or_(
-                beyond(entries.c.published_at, after.published_at),
-                and_(entries.c.published_at == after.published_at, beyond(entries.c.id, after.id)),
-            ),
-        ]
-    sort = (
-        (entries.c.published_at.desc(), entries.c.id.desc())
-        if newest
-        else (entries.c.published_at.asc(), entries.c.id.asc())
+        conditions += _beyond(after, newest)
+    rows = conn.execute(
+        select(entries).where(*conditions).order_by(*_sort(newest)).limit(limit + 1)
     )
-    rows = conn.execute(select(entries).where(*conditions).order_by(*sort).limit(limit + 1))
     items = with_authors(conn, [entry_from_row(r) for r in rows.mappings()])
     next_cursor = None
     if len(items) > limit:
@@ -110,6 +98,41 @@ def timeline(
         last = items[-1]
         next_cursor = Cursor(last.published_at, last.id)
     return Page(items, next_cursor)
+
+
+def _beyond(after: Cursor, newest: bool) -> list[ColumnElement[bool]]:
+    """(published_at, id) beyond the cursor: older when ``newest`` first, else newer. The plain
+    range on published_at is implied by the OR, but spelled out it lets the index seek to the
+    cursor instead of walking the blog from its newest entry (cost would grow with the cursor's
+    depth)."""
+    beyond, reaching = (operator.lt, operator.le) if newest else (operator.gt, operator.ge)
+    return [
+        reaching(entries.c.published_at, after.published_at),
+        or_(
+            beyond(entries.c.published_at, after.published_at),
+            and_(entries.c.published_at == after.published_at, beyond(entries.c.id, after.id)),
+        ),
+    ]
+
+
+def _sort(newest: bool) -> tuple[ColumnElement[Any], ...]:
+    if newest:
+        return (entries.c.published_at.desc(), entries.c.id.desc())
+    return (entries.c.published_at.asc(), entries.c.id.asc())
+
+
+def newer_positions(
+    conn: Connection, blog_id: int, at: Cursor, *, limit: int, exclude_pinned: bool = False
+) -> list[Cursor]:
+    """The positions of up to ``limit`` visible entries newer than ``at``, the nearest first
+    (an entry's place in the newest-first timeline, for its permalink's link back): the same
+    keyset seek as :func:`timeline`, reading no entry's text."""
+    conditions = [entries.c.blog_id == blog_id, visible(), *_beyond(at, newest=False)]
+    if exclude_pinned:
+        conditions.append(entries.c.pinned.is_(False))
+    query = select(entries.c.published_at, entries.c.id).where(*conditions)
+    rows = conn.execute(query.order_by(*_sort(newest=False)).limit(limit))
+    return [Cursor(published_at, entry_id) for published_at, entry_id in rows]
 
 
 def pinned(conn: Connection, blog_id: int) -> Entry | None:

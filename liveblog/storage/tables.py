@@ -142,6 +142,9 @@ blogs = Table(
     Column("embed_origins", JSON, nullable=False, server_default=text("'[]'")),
     Column("closing_note", Text, nullable=True),
     Column("closed_at", UTCDateTime(), nullable=True),
+    # The index page's sections: the open blogs, and the closed ones most recently closed
+    # first, a keyset page at a time (storage.archive, migration 0010).
+    Index("ix_blogs_archive", "status", "closed_at", "id"),
 )
 
 entries = Table(

@@ -25,9 +25,10 @@ from liveblog.pubsub import broker_from_url
 from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
-from liveblog.web import api, desk, errors, health
+from liveblog.web import api, brand_routes, desk, errors, health
 from liveblog.web.api import fast_post
 from liveblog.web.api.cached_reads import CachedEntryReads
+from liveblog.web.brand import brand_of
 from liveblog.web.desk.feed import DeskFeeds
 from liveblog.web.desk.stream import DESK_STREAM_PATH
 from liveblog.web.head import HeadAsGet
@@ -46,6 +47,7 @@ from liveblog.web.scheduler import Scheduler
 from liveblog.web.security_headers import (
     CONTENT_SECURITY_POLICY,
     SecurityHeaders,
+    with_images_from,
     with_inline_scripts,
 )
 from liveblog.web.services import Services
@@ -69,6 +71,7 @@ def create_app(
     migrate: bool = True,
 ) -> FastAPI:
     settings = settings or Settings.from_env()
+    brand = brand_of(settings)  # a brand setting the pages cannot use stops here
     db = db or Database(settings.database_url)
     if migrate:
         upgrade(db)
@@ -138,12 +141,14 @@ def create_app(
     services = app.state.services
     reader_key = partial(key_for, cursor_key=lambda: services.cursor_key)
     output_key = outputs.output_keys(settings, clock)
+    app.page_policy = with_images_from(brand.image_origin)
     app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for, output_key))
     app.entry_reads = CachedEntryReads(services)
     errors.install(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(FormLimits, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
+    app.include_router(brand_routes.router)
     app.include_router(route.router)
     app.include_router(reader_router)
     app.include_router(embed.router)
@@ -187,6 +192,8 @@ def _api_docs() -> _Docs:
 
 
 class _LiveblogApp(FastAPI):
+    page_policy: str
+    """The pages' ``Content-Security-Policy`` (images from the logo's host too, when it has one)."""
     fast_path: ReaderFastPath
     entry_reads: CachedEntryReads
 
@@ -206,7 +213,7 @@ class _LiveblogApp(FastAPI):
         """Starlette's stack (error handling, middleware, router) inside two layers of ours:
         security headers on every response, 500 pages included, and ``HEAD`` as ``GET``."""
         inner = HeadAsGet(super().build_middleware_stack(), except_paths=_EVENT_STREAMS)
-        return SecurityHeaders(inner)
+        return SecurityHeaders(inner, self.page_policy)
 
 
 _EVENT_STREAMS = re.compile(f"{STREAM_PATH.pattern}|{DESK_STREAM_PATH.pattern}")

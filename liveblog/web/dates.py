@@ -21,6 +21,19 @@ _DATE_TIME_PATTERN = {"de": "dd.MM.yyyy, HH:mm 'Uhr'", "en": "d MMM yyyy, HH:mm"
 def stand(moment: datetime, language: str, timezone: str) -> str:
     """``Stand: 12.10.2023 05:15 Uhr`` (de) or ``Updated: 12 October 2023, 05:15 CEST`` (en)."""
     _ = i18n.translator(language)
+    label = _("Updated")
+    return f"{label}: {_stand_time(moment, language, timezone)}"
+
+
+def ended(moment: datetime, language: str, timezone: str) -> str:
+    """A closed blog's closing time as :func:`stand` shows a time: ``Beendet: 12.10.2023
+    05:15 Uhr`` (de) or ``Ended: 12 October 2023, 05:15 CEST`` (en)."""
+    _ = i18n.translator(language)
+    label = _("Ended")
+    return f"{label}: {_stand_time(moment, language, timezone)}"
+
+
+def _stand_time(moment: datetime, language: str, timezone: str) -> str:
     zone = ZoneInfo(timezone)
     text = format_datetime(moment, _STAND_PATTERN[language], tzinfo=zone, locale=_locale(language))
     if language == "en":
@@ -28,8 +41,7 @@ def stand(moment: datetime, language: str, timezone: str) -> str:
         text = f"{text} {moment.astimezone(zone).tzname()}"
     elif repeated_hour(moment, zone):
         text = f"{text} {_zone_name(moment, zone, language)}"
-    label = _("Updated")
-    return f"{label}: {text}"
+    return text
 
 
 def local_day(moment: datetime, timezone: str) -> tuple[int, int, int]:

@@ -39,25 +39,24 @@ lock only guards dictionary operations, never I/O.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
 from liveblog.actions import Committed
 from liveblog.config import Settings
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage.database import Database
+from liveblog.web.cached_page import CachedPage as CachedPage
+from liveblog.web.cached_page import PrebuiltResponse as PrebuiltResponse
+from liveblog.web.cached_page import RawHeaders as RawHeaders
 from liveblog.web.reader.models import Rendered
 from liveblog.web.security_headers import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
-from liveblog.web.security_headers import PAGE_HEADERS
 from liveblog.web.version_checks import VersionChecks
 
 Key = tuple[str, str]
@@ -67,18 +66,6 @@ SITE = ""
 """The key's first part for pages of the whole site (no slug is empty)."""
 
 Renderer = Callable[[Connection], Rendered]
-RawHeaders = list[tuple[bytes, bytes]]
-
-
-class PrebuiltResponse(Response):
-    """A response whose bytes and headers were built before the request came."""
-
-    def __init__(self, status_code: int, body: bytes, raw_headers: RawHeaders) -> None:
-        # Response.__init__ would encode the headers again on every request: skip it.
-        self.status_code = status_code
-        self.body = body
-        self.background = None
-        self.raw_headers = raw_headers
 
 
 def closed_cache_control(settings: Settings) -> str:
@@ -86,112 +73,6 @@ def closed_cache_control(settings: Settings) -> str:
     once the coverage has ended (``LIVEBLOG_CLOSED_MAX_AGE``); reopening the blog makes them
     stale in this process at once, in browsers and CDNs when their copy expires."""
     return f"public, max-age={settings.closed_max_age}"
-
-
-def _raw(headers: Iterable[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
-    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
-
-
-def _lines(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
-    return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-
-
-@dataclass(frozen=True, eq=False)
-class CachedPage:
-    """A page ready to send: bytes, ETag and both header sets (200 and 304) built once."""
-
-    status: int
-    body: bytes
-    etag: str | None
-    version: int | None
-    headers: tuple[tuple[bytes, bytes], ...]
-    not_modified_headers: tuple[tuple[bytes, bytes], ...]
-
-    @classmethod
-    def build(cls, rendered: Rendered, settings: Settings) -> CachedPage:
-        body = rendered.html.encode()
-        common = PAGE_HEADERS
-        if rendered.status != 200:
-            # Errors are not stored by browsers or CDNs: the entry may appear a second later.
-            headers = [
-                ("Content-Type", rendered.content_type),
-                ("Content-Length", str(len(body))),
-                ("Cache-Control", "no-cache"),
-                *common,
-            ]
-            return cls(rendered.status, body, None, rendered.version, _raw(headers), ())
-        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        cache_control = rendered.cache_control or (
-            f"public, max-age={settings.page_max_age}, "
-            f"stale-while-revalidate={settings.page_stale_while_revalidate}"
-        )
-        validators = [("ETag", etag), ("Cache-Control", cache_control)]
-        # A page's own header replaces the common one of that name (the embed's policy).
-        own = {name.lower() for name, _ in rendered.headers}
-        headers = [
-            ("Content-Type", rendered.content_type),
-            ("Content-Length", str(len(body))),
-            *validators,
-            *rendered.headers,
-            *(h for h in common if h[0].lower() not in own),
-        ]
-        return cls(200, body, etag, rendered.version, _raw(headers), _raw(validators))
-
-    @classmethod
-    def json(
-        cls,
-        status: int,
-        body: bytes,
-        version: int | None,
-        *,
-        etag: str | None = None,
-        cache_control: str | None = None,
-    ) -> CachedPage:
-        """An API answer as the routes' ``JSONResponse`` would send it (the security headers
-        included). ``etag``: the entity tag, by default a hash of the body (200 only);
-        ``cache_control``: sent on 200 and 304 when given. Other statuses keep their body for
-        the route to turn into its problem, and are never sent from here."""
-        if status != 200:
-            return cls(status, body, None, version, (), ())
-        tag = etag or '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        validators = [("ETag", tag)]
-        if cache_control is not None:
-            validators.append(("Cache-Control", cache_control))
-        headers = [
-            ("Content-Length", str(len(body))),
-            ("Content-Type", "application/json"),
-            *validators,
-            ("X-Content-Type-Options", "nosniff"),
-        ]
-        return cls(200, body, tag, version, _raw(headers), _raw(validators))
-
-    def matches(self, if_none_match: str | None) -> bool:
-        """``If-None-Match`` names this page (weak comparison, as RFC 9110 asks for GET)."""
-        if self.etag is None or not if_none_match:
-            return False
-        if if_none_match == self.etag:
-            return True
-        for candidate in if_none_match.split(","):
-            tag = candidate.strip()
-            if tag == "*" or tag.removeprefix("W/") == self.etag:
-                return True
-        return False
-
-    @cached_property
-    def header_lines(self) -> bytes:
-        """The 200 answer's header lines as uvicorn writes them (for
-        :mod:`liveblog.web.live.protocol`, which writes cached answers to the socket itself)."""
-        return _lines(self.headers)
-
-    @cached_property
-    def not_modified_lines(self) -> bytes:
-        """The 304 answer's header lines, likewise."""
-        return _lines(self.not_modified_headers)
-
-    def response(self, if_none_match: str | None = None) -> Response:
-        if self.matches(if_none_match):
-            return PrebuiltResponse(304, b"", list(self.not_modified_headers))
-        return PrebuiltResponse(self.status, self.body, list(self.headers))
 
 
 @dataclass(eq=False)
@@ -346,6 +227,7 @@ class PageCache:
         started = self._monotonic()
         with self.db.read() as conn:
             page = render(conn)
+        page.warm()  # compressed here, in the rendering thread, not on the event loop
         self._store(key, page, started, floor)
         return page
 
@@ -407,7 +289,7 @@ class PageCache:
                 self._slots.move_to_end(key)
                 return
             self._drop(key)
-            size = len(page.body) + sum(len(k) + len(v) for k, v in page.headers)
+            size = page.size_in_bytes
             if size > self.settings.page_cache_bytes:
                 return  # served to this request (and its flight), never kept
             self._slots[key] = _Slot(page, checked_at, mark, size)

@@ -7,9 +7,10 @@ Every other response passes :class:`SecurityHeaders`, the outermost layer of the
 to ``http.response.start``:
 
 * ``X-Content-Type-Options: nosniff`` on every response;
-* on HTML, ``Content-Security-Policy`` (:data:`CONTENT_SECURITY_POLICY`, or the page's own,
-  e.g. the API docs' with the hash of their inline script, or a blog's embed, which the blog's
-  ``embed_origins`` may frame: :func:`framed_by`) and ``Referrer-Policy``.
+* on HTML, ``Content-Security-Policy`` (:data:`CONTENT_SECURITY_POLICY`, which
+  :func:`with_images_from` widens for a logo on another host, ``LIVEBLOG_SITE_LOGO``; or the
+  page's own, e.g. the API docs' with the hash of their inline script, or a blog's embed, which
+  the blog's ``embed_origins`` may frame: :func:`framed_by`) and ``Referrer-Policy``.
 """
 
 from __future__ import annotations
@@ -31,19 +32,38 @@ def framed_by(sources: str) -> str:
     return f"{_OWN_RESOURCES}; frame-ancestors {sources}"
 
 
+def with_images_from(origin: str) -> str:
+    """:data:`CONTENT_SECURITY_POLICY`, also allowing images from ``origin`` (the site's logo on
+    another host, ``LIVEBLOG_SITE_LOGO``) and from nowhere else; empty: the policy as it is."""
+    if not origin:
+        return CONTENT_SECURITY_POLICY
+    return f"{CONTENT_SECURITY_POLICY}; img-src 'self' {origin}"
+
+
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 """Links to other sites tell them the site, never the page (nor its query)."""
 
-PAGE_HEADERS: tuple[tuple[str, str], ...] = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("Referrer-Policy", REFERRER_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-)
+
+def page_headers(policy: str = CONTENT_SECURITY_POLICY) -> tuple[tuple[str, str], ...]:
+    """What pages carry, with ``policy`` as their ``Content-Security-Policy``."""
+    return (
+        ("Content-Security-Policy", policy),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+    )
+
+
+PAGE_HEADERS = page_headers()
 """What cached pages carry (built once per page)."""
 
-_RAW_PAGE_HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in PAGE_HEADERS)
-_NOSNIFF = next(h for h in _RAW_PAGE_HEADERS if h[0] == b"x-content-type-options")
-_HTML_HEADERS = tuple(h for h in _RAW_PAGE_HEADERS if h is not _NOSNIFF)
+
+def _raw_html_headers(policy: str) -> tuple[tuple[bytes, bytes], ...]:
+    raw = tuple((k.lower().encode(), v.encode()) for k, v in page_headers(policy))
+    return tuple(h for h in raw if h[0] != b"x-content-type-options")
+
+
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_HTML_HEADERS = _raw_html_headers(CONTENT_SECURITY_POLICY)
 """The headers of :data:`PAGE_HEADERS` as ASGI bytes: nosniff for every response, the rest for
 HTML."""
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -59,21 +79,26 @@ def with_inline_scripts(html: str, policy: str = CONTENT_SECURITY_POLICY) -> str
     return f"{policy}; script-src 'self' {hashes}".rstrip()
 
 
-def add_missing(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """``headers`` plus the security headers it lacks (a new list; the given one is kept)."""
+def add_missing(
+    headers: list[tuple[bytes, bytes]],
+    html_headers: tuple[tuple[bytes, bytes], ...] = _HTML_HEADERS,
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus the security headers it lacks (a new list; the given one is kept);
+    ``html_headers``: those of HTML responses."""
     names = {name.lower() for name, _ in headers}
     added = [] if _NOSNIFF[0] in names else [_NOSNIFF]
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
     if content_type.lower().startswith(b"text/html"):
-        added.extend(h for h in _HTML_HEADERS if h[0] not in names)
+        added.extend(h for h in html_headers if h[0] not in names)
     return [*headers, *added] if added else headers
 
 
 class SecurityHeaders:
     """Pure ASGI: adds the missing security headers to each HTTP response's start."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, policy: str = CONTENT_SECURITY_POLICY) -> None:
         self.app = app
+        self.html_headers = _raw_html_headers(policy)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,7 +108,7 @@ class SecurityHeaders:
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                message = {**message, "headers": add_missing(headers)}
+                message = {**message, "headers": add_missing(headers, self.html_headers)}
             await send(message)
 
         await self.app(scope, receive, secured)

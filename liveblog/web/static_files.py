@@ -14,10 +14,14 @@ import hashlib
 import threading
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from liveblog.web.encodings import Coding, compress, compressible, preferred
 
 STATIC = Path(__file__).parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -46,7 +50,10 @@ def static_url(name: str) -> str:
 
 
 class VersionedStaticFiles(StaticFiles):
-    """Starlette's static files, with the caching rule of this module."""
+    """Starlette's static files, with the caching rule of this module; scripts and stylesheets
+    are sent minified (comments and layout whitespace taken out: the files in the package stay
+    readable), and text files Brotli- or gzip-coded to requests that accept it. Each file
+    version is prepared once per process and coding."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
@@ -54,4 +61,47 @@ class VersionedStaticFiles(StaticFiles):
             wanted = QueryParams(scope.get("query_string", b"")).get("v")
             current = version(path, Path(self.directory))
             response.headers["Cache-Control"] = IMMUTABLE if wanted == current else "no-cache"
+            size = int(response.headers.get("content-length", "0"))
+            if compressible(response.headers.get("content-type", ""), size):
+                response.headers["Vary"] = "Accept-Encoding"
+            if response.status_code == 200 and (
+                "vary" in response.headers or path.endswith(_MINIFIED)
+            ):
+                return _prepared(response, Path(self.directory) / path, current, scope)
         return response
+
+
+_MINIFIED = (".js", ".css")
+_prepared_files: dict[tuple[str, Coding], tuple[str, bytes]] = {}
+"""Per file and coding: the version last prepared and its bytes (a few entries per static file:
+the directory is the package's own)."""
+
+
+def _prepared(response: Response, path: Path, current: str, scope: Scope) -> Response:
+    coding: Coding = "identity"
+    if "vary" in response.headers:
+        accept = [v for k, v in scope["headers"] if k == b"accept-encoding"]
+        coding = preferred(b", ".join(accept).decode("latin-1") if accept else None)
+    key = (str(path), coding)
+    with _lock:
+        known = _prepared_files.get(key)
+    if known is None or known[0] != current:
+        known = (current, compress(_minified(path), coding, quality=11))
+        with _lock:
+            _prepared_files[key] = known
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name not in ("content-length", "content-encoding")
+    }
+    if coding != "identity":
+        headers["Content-Encoding"] = coding
+    return Response(known[1], status_code=200, headers=headers)
+
+
+def _minified(path: Path) -> bytes:
+    if path.suffix == ".js":
+        return str(rjsmin.jsmin(path.read_text(encoding="utf-8"))).encode()
+    if path.suffix == ".css":
+        return str(rcssmin.cssmin(path.read_text(encoding="utf-8"))).encode()
+    return path.read_bytes()

@@ -79,7 +79,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     actions = app.state.services.actions
     assert isinstance(actions, Actions)
     admin = actions.create_user("browser@example.org", "admin", "correct horse battery")
+    yield from serving(app, admin, settings)
 
+
+def serving(app: FastAPI, admin: User, settings: Settings) -> Iterator[LiveServer]:
+    """``app`` served by uvicorn (liveblog's protocol) on a free loopback port, in a thread."""
+    actions = app.state.services.actions
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((HOST, 0))

@@ -86,15 +86,19 @@ def test_page_shows_the_blog_without_javascript(
 
     assert response is not None
     assert response.status == 200
-    assert page.locator("h1").inner_text().startswith("Sturmflut an der Küste ++ Lage um Punkt")
+    headline = page.locator("h1").inner_text()
+    assert headline.startswith("Sturmflut an der Küste\u00a0++ Lage um Punkt")
     assert page.locator("p.kicker").inner_text().lower() == "liveblog"
     assert page.locator(".stand").inner_text().startswith("Stand: ")
     articles = page.locator("main article")
     assert articles.count() == live_server.settings.page_size + 1  # the pinned one on top
     assert articles.first.get_attribute("id") == f"entry-{seeded.pinned}"
     assert "Angeheftet" in articles.first.inner_text()
-    # No script but the live client and the structured data (data, which browsers never run).
-    others = f"script:not([src='{static_url('live.js')}']):not([type='application/ld+json'])"
+    # No script but the live client (two files) and the structured data (data, which browsers never run).
+    others = (
+        f"script:not([src='{static_url('live.js')}']):not([src='{static_url('live-view.js')}'])"
+        ":not([type='application/ld+json'])"
+    )
     assert page.locator(others).count() == 0
     assert page.locator(".live").is_hidden()  # the live controls need JavaScript
     # The stylesheet arrived and applies.

@@ -435,7 +435,7 @@ def test_byte_count_follows_replaced_pages(small_budget: PageCache) -> None:
 
 
 def index(settings: Settings) -> Renderer:
-    return partial(render_index, settings=settings)
+    return partial(render_index, settings=settings, cursor_key=b"k" * 32)
 
 
 def test_site_page_is_stale_after_any_local_commit(

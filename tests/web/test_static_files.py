@@ -43,3 +43,31 @@ def test_a_changed_file_gets_a_new_version(tmp_path: Path) -> None:
     script.write_text("two!")
     os.utime(script, ns=(1, 1))
     assert version("live.js", tmp_path) != first
+
+
+def test_text_files_are_sent_coded_to_clients_that_accept_it(client: TestClient) -> None:
+    url = static_url("live.js")
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.headers.get("content-encoding") is None
+    assert plain.headers["vary"] == "Accept-Encoding"
+    for coding in ("br", "gzip"):
+        coded = client.get(url, headers={"Accept-Encoding": coding})
+        assert coded.headers["content-encoding"] == coding
+        assert coded.headers["vary"] == "Accept-Encoding"
+        assert coded.headers["cache-control"] == IMMUTABLE
+        assert coded.headers["etag"] == plain.headers["etag"]
+        assert int(coded.headers["content-length"]) < len(plain.content) / 2
+        assert coded.content == plain.content  # decoded by the client
+
+
+def test_scripts_and_stylesheets_are_sent_minified(client: TestClient) -> None:
+    from liveblog.web.static_files import STATIC
+
+    for name in ("live.js", "style.css"):
+        source = (STATIC / name).read_text(encoding="utf-8")
+        sent = client.get(static_url(name), headers={"Accept-Encoding": "identity"})
+        assert sent.status_code == 200
+        assert int(sent.headers["content-length"]) == len(sent.content) < len(source) * 0.8
+        assert "/*" not in sent.text  # the comments stay in the package's readable file
+    icon = client.get(static_url("favicon.svg"), headers={"Accept-Encoding": "identity"})
+    assert icon.content == (STATIC / "favicon.svg").read_bytes()  # other files as they are

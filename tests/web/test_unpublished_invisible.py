@@ -256,7 +256,7 @@ def test_an_unpublished_entry_is_on_no_anonymous_surface_until_it_is_published(
         for path in SHOWING_ENTRIES + entry_paths(entry["id"]):
             assert after[path][0] == 200, path
             assert MARKER.encode() in after[path][1], path
-        assert f'<h1 class="headline">Hochwasser ++ {MARKER} im Entwurf ++</h1>' in (
+        assert f'<h1 class="headline">Hochwasser\u00a0++ {MARKER} im Entwurf\u00a0++</h1>' in (
             after[SURFACES[1]][1].decode()
         )
         poll = json.loads(after[SURFACES[10]][1])

@@ -6,14 +6,22 @@ preview and the live list of entries), :mod:`.history` (an entry's revisions and
 between two of them), :mod:`.stream` (the desk's own event stream: the queue and who else is
 there, from :mod:`.feed`)."""
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from liveblog.web import brand
 from liveblog.web.desk import account, blog_settings, blogs, desk, history, stream
 from liveblog.web.desk.access import LoginRequired, login_url
+from liveblog.web.services import services_of
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+
+async def _brand(request: Request) -> None:
+    """The footer of every desk page shows the app's brand (:func:`liveblog.web.brand.current`)."""
+    brand.use(brand.brand_of(services_of(request).settings))
+
+
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(_brand)])
 router.include_router(account.router)
 router.include_router(blogs.router)
 router.include_router(blog_settings.router)

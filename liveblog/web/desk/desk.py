@@ -101,7 +101,9 @@ def _load(services: Services, user: User, slug: str) -> DeskView:
         )
     items = ([pinned] if pinned else []) + timeline.items
     views = [reader_entry_view(PublicEntry.of(e), blog, header) for e in items]
-    articles = [(v, Markup(entry_article_html(v, blog.language))) for v in views]  # noqa: S704
+    # As readers see them (folded long pinned entry included), as the live frames send them.
+    html = [entry_article_html(v, blog.language, fold=True) for v in views]
+    articles = [(v, Markup(h)) for v, h in zip(views, html, strict=True)]  # noqa: S704
     floor = timeline.next_cursor
     return DeskView(
         blog=blog,

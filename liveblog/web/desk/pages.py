@@ -9,6 +9,7 @@ from typing import Any
 from starlette.responses import HTMLResponse
 
 from liveblog.web.auth import Session
+from liveblog.web.brand import current
 from liveblog.web.templating import environment
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
@@ -24,10 +25,11 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A desk page: ``templates/desk/<template>`` in ``language`` with the values every desk
-    template gets (``language``, ``page_title``, ``session``: the user and CSRF token)."""
+    template gets (``language``, ``page_title``, ``session``: the user and CSRF token, ``brand``:
+    the site's, for the footer)."""
     html = (
         environment(language)
         .get_template(f"desk/{template}")
-        .render(language=language, page_title=title, session=session, **context)
+        .render(language=language, page_title=title, session=session, brand=current(), **context)
     )
     return HTMLResponse(html, status_code=status, headers=PRIVATE_HEADERS)

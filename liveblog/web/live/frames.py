@@ -52,13 +52,15 @@ def page_state(header: pages.Header, version: int) -> dict[str, Any]:
     """What the top of the page shows after an event: headline, dateline, title."""
     return {
         "version": version,
-        "headline": header.headline,
+        "headline": header.display_headline,
         "title": header.headline,
         "stand": header.stand,
         "stand_datetime": header.stand_datetime,
         "day": header.day,
         "closed": header.closed,
         "closing_note": header.closing_note,
+        "ended": header.ended,
+        "ended_datetime": header.ended_datetime,
         "teaser": header.teaser,
     }
 
@@ -72,7 +74,7 @@ def event_data(blog: Blog, header: pages.Header, event: Event, version: int) -> 
             entry = replace(entry, authors=None)
         data["entry"] = public_entry_json(entry)
         view = pages.entry_view(entry, blog, header)
-        data["html"] = pages.entry_article_html(view, blog.language)
+        data["html"] = pages.entry_article_html(view, blog.language, fold=True)
     data["page"] = page_state(header, version)
     return data
 

@@ -176,7 +176,8 @@ class LiveHttpToolsProtocol(LimitedHttpToolsProtocol):
         if page.matches(request.if_none_match):
             status, lines, body = 304, page.not_modified_lines, b""
         else:
-            status, lines, body = 200, page.header_lines, page.body
+            variant = page.variant(request.accept_encoding)
+            status, lines, body = 200, variant.header_lines, variant.body
         self._unset_keepalive_if_required()
         self._disarm_head_timer()
         default_lines = _default_lines(self.server_state.default_headers)

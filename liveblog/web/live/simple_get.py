@@ -34,6 +34,7 @@ class SimpleGet(NamedTuple):
     path: str
     query: bytes
     if_none_match: str | None
+    accept_encoding: str | None
 
 
 def simple_get(data: bytes) -> SimpleGet | None:
@@ -43,10 +44,13 @@ def simple_get(data: bytes) -> SimpleGet | None:
     if match is None:
         return None
     if_none_match: list[bytes] = []
+    accept_encoding: list[bytes] = []
     for header in _HEADER.finditer(match.group(3)):
         name = header.group(1).lower()
         if name == b"if-none-match":
             if_none_match.append(header.group(2))
+        elif name == b"accept-encoding":
+            accept_encoding.append(header.group(2))
         elif name in _BODY_OR_CHANGE or (
             name == b"connection" and header.group(2).lower() != b"keep-alive"
         ):
@@ -57,5 +61,12 @@ def simple_get(data: bytes) -> SimpleGet | None:
         match.group(1).decode("ascii"),
         path.decode("ascii"),
         query,
-        b", ".join(if_none_match).decode("latin-1") if if_none_match else None,
+        _joined(if_none_match),
+        _joined(accept_encoding),
     )
+
+
+def _joined(values: list[bytes]) -> str | None:
+    """A header's lines as one value, as :func:`~liveblog.web.reader.fast_path.if_none_match`
+    reads them from an ASGI scope."""
+    return b", ".join(values).decode("latin-1") if values else None

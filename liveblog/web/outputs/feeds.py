@@ -14,8 +14,8 @@ What a feed holds:
   ``published_at``, its ``updated`` time ``updated_at``, which moves with every change (an edit,
   a minor one too, pinning). The title is the headline, else the first words of the text; the
   content is the sanitised HTML of the text (the same the page shows) followed by the correction
-  note and the source, labelled in the blog's language. The byline names the authors while the
-  blog shows them.
+  note and the source, labelled in the blog's language (an attribution phrase as written, see
+  :mod:`liveblog.domain.sources`). The byline names the authors while the blog shows them.
 * **Tombstones**: the ``feed_tombstones`` most recently deleted entries (ids and deletion
   times only, nothing of their text), so a reader that holds one can drop it. Only Atom can say
   so (RFC 6721); RSS and JSON Feed simply stop listing the entry. Every feed of a blog carries
@@ -45,6 +45,7 @@ from liveblog import render
 from liveblog.config import Settings
 from liveblog.domain.bylines import shown_names
 from liveblog.domain.models import Blog, Entry
+from liveblog.domain.sources import source_line
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web import i18n
@@ -208,12 +209,13 @@ def entry_title(entry: Entry) -> str:
 
 def content_html(entry: Entry, _: Callable[[str], str]) -> str:
     """The entry as HTML for a feed: its sanitised text, then the correction note and the
-    source (plain text, escaped), labelled with ``_``."""
+    source (plain text, escaped), labelled with ``_`` unless it is an attribution phrase
+    (:mod:`liveblog.domain.sources`)."""
     parts = [Markup(entry.body_html)]  # noqa: S704 - sanitised when it was stored
     if entry.correction:
         parts.append(
             Markup("<p><strong>{}</strong>: {}</p>").format(_("Correction"), entry.correction)
         )
     if entry.source:
-        parts.append(Markup("<p>{}: {}</p>").format(_("Source"), entry.source))
+        parts.append(Markup("<p>{}</p>").format(source_line(entry.source, _("Source"))))
     return str(Markup("\n").join(parts))

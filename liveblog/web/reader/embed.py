@@ -33,6 +33,7 @@ from liveblog.domain.public import PublicEntry
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web import i18n
+from liveblog.web.brand import brand_of
 from liveblog.web.page_cache import CachedPage
 from liveblog.web.reader import pages
 from liveblog.web.reader.embed_code import embed_path
@@ -51,7 +52,9 @@ def render_embed(conn: Connection, *, settings: Settings, slug: str) -> Rendered
     """The embed as of the snapshot ``conn``, or the 404 page of an unknown blog."""
     blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
     if blog is None:
-        html = pages.error_page(settings.default_language, 404, pages.BLOG_MISSING)
+        html = pages.error_page(
+            settings.default_language, 404, pages.BLOG_MISSING, settings=settings
+        )
         return Rendered(404, html, None)
     _ = i18n.translator(blog.language)
     header = pages.header_for(conn, blog)
@@ -67,6 +70,7 @@ def render_embed(conn: Connection, *, settings: Settings, slug: str) -> Rendered
             page_title=header.headline,
             description=header.description,
             canonical=base_url(settings, None) + header.href,
+            brand=brand_of(settings),  # its colour; no header or footer in a frame
             origins=" ".join(blog.embed_origins),
             blog=header,
             live=pages.live_client(blog, DEFAULT_VIEW, timeline.next_cursor),
@@ -92,7 +96,10 @@ async def embed_page(request: Request) -> Response:
     services = services_of(request)
     slug: str = request.path_params["slug"]
     if not valid_slug(slug):
-        html = pages.error_page(services.settings.default_language, 404, pages.BLOG_MISSING)
+        settings = services.settings
+        html = pages.error_page(
+            settings.default_language, 404, pages.BLOG_MISSING, settings=settings
+        )
         return CachedPage.build(Rendered(404, html, None), services.settings).response()
     render = partial(render_embed, settings=services.settings, slug=slug)
     page = await services.pages.fetch(embed_key(slug), render)

@@ -7,8 +7,9 @@ The contract (the desk adds sessions and CSRF in middleware that a fast-path ans
   are rendered from the database alone, never from a request's headers, cookies or session.
   Anything that depends on who asks (a session, a preview, a draft) must not be put in the
   page cache under a key that :data:`KeyFunction` can return, or it would be served here.
-* A request's ``Cookie`` header (or any header but ``If-None-Match``) never changes the answer:
-  a reader with a session cookie gets the same public bytes as one without.
+* A request's ``Cookie`` header (or any header but ``If-None-Match``, and ``Accept-Encoding``
+  for the coding of the same bytes) never changes the answer: a reader with a session cookie
+  gets the same public bytes as one without.
 * A fast-path answer never carries ``Set-Cookie``: no session is started, refreshed or ended
   here (:class:`~liveblog.web.page_cache.CachedPage` has no cookie to send).
 
@@ -22,7 +23,9 @@ from collections.abc import Callable, Sequence
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
+from liveblog.storage.archive import Position
 from liveblog.web.page_cache import SITE, CachedPage, Key, PageCache
+from liveblog.web.reader.archive import parse_index_query, position_key
 from liveblog.web.reader.views import (
     DEFAULT_VIEW,
     BadView,
@@ -35,6 +38,12 @@ from liveblog.web.urls import route_path
 
 _PREFIX = "/live/"
 INDEX_KEY: Key = (SITE, "index")
+"""The index's first page; its older pages (``?cursor=``) have keys of their own."""
+
+
+def index_key(after: Position | None) -> Key:
+    """The key of the index page that starts after ``after`` (the first page without one)."""
+    return INDEX_KEY if after is None else (SITE, f"index|{position_key(after)}")
 
 
 def blog_key(slug: str, view: View) -> Key:
@@ -53,7 +62,12 @@ def key_for(path: str, query_string: bytes, cursor_key: Callable[[], bytes]) -> 
     """The cache key of a reader page URL, or ``None`` for anything the routes would reject;
     ``cursor_key`` gives the key of signed cursors (called only for a URL with one)."""
     if path == "/":
-        return INDEX_KEY  # the index ignores its query
+        if not query_string:
+            return INDEX_KEY
+        try:
+            return index_key(parse_index_query(QueryParams(query_string), cursor_key))
+        except BadView:
+            return None
     if not path.startswith(_PREFIX):
         return None
     parts = path[len(_PREFIX) :].split("/")

@@ -9,7 +9,10 @@ from datetime import datetime
 from markupsafe import Markup
 
 from liveblog.domain.public import PublicEntry
+from liveblog.domain.sources import is_phrase
 from liveblog.web import dates
+from liveblog.web.reader.folding import Folded, fold_body
+from liveblog.web.reader.typography import typeset_headline
 
 LIVE_POLL_MS = 10_000
 """How often the live client polls when it cannot use the event stream."""
@@ -52,6 +55,15 @@ class Header:
     closing_note: list[str] = field(default_factory=list)
     """The paragraphs of the note shown under "This live blog has ended." while the blog is
     closed (empty while it is open, or when it has no note)."""
+    ended: str = ""
+    """When the blog was closed, in its zone and language ("17:10 Uhr", with the date when that
+    is not the dateline's day); empty while it is open."""
+    ended_datetime: str = ""
+
+    @property
+    def display_headline(self) -> str:
+        """The headline as the page's ``<h1>`` sets it: no ``++`` alone on a line."""
+        return typeset_headline(self.headline)
 
     @property
     def href(self) -> str:
@@ -110,12 +122,24 @@ class EntryView:
         return self.entry.source
 
     @property
+    def source_is_phrase(self) -> bool:
+        """The source is an attribution phrase, shown as written without the "Source" label
+        (:mod:`liveblog.domain.sources`)."""
+        return bool(self.entry.source) and is_phrase(self.entry.source or "")
+
+    @property
     def pinned(self) -> bool:
         return self.entry.pinned
 
     @property
     def key_event(self) -> bool:
         return self.entry.key_event
+
+    @property
+    def folded(self) -> Folded | None:
+        """A pinned entry's body as a visible lead and the rest behind "show more" (``None``:
+        not pinned, or short enough to show whole)."""
+        return fold_body(self.entry.body_html) if self.entry.pinned else None
 
 
 @dataclass(frozen=True)
@@ -147,6 +171,10 @@ class LiveClient:
     """The blog is closed: the page opens no stream, it only looks now and then
     (``LIVE_CLOSED_POLL_MS``) whether the blog was reopened, to offer a reload."""
     closed_poll_ms: int = 0
+    order: str = "newest"
+    """``newest``: new entries go on top; ``oldest``: they are appended at the end (the page
+    shows the newest entries of an oldest-first view), and ``floor_*`` is the position the page
+    starts after (older entries belong to earlier pages)."""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Reader pages rendered with Jinja2 from storage: a blog in one view (:mod:`.views`), an
-entry's permalink page, the index of open blogs, and error pages, each in the blog's language
+entry's permalink page, the index of all blogs, and error pages, each in the blog's language
 (the site's default without a blog; strings from :mod:`liveblog.web.i18n`).
 
 Every query is a keyset query bounded by ``page_size`` or an index lookup: no ``COUNT(*)``, no
@@ -7,12 +7,14 @@ Every query is a keyset query bounded by ``page_size`` or an index lookup: no ``
 rendered at one blog version (``blogs.last_seq``) is valid until the next version (see
 :mod:`liveblog.web.page_cache`).
 
-Live updates (``/static/live.js``, see the comment at its top) are offered on the first page of
-the newest-first views only, the default view and the key-events view, where new entries belong
-at the top. Those pages carry the client's settings as data attributes on ``.live`` (the version
-the page shows, the stream and polling URLs, the oldest position the page covers, the labels),
-and load the script. Oldest-first views and older pages (``cursor``) are plain pages: new entries
-do not belong on them, and they load no script.
+Live updates (``/static/live.js``, see the comment at its top) are offered where new entries
+belong on the page: the first page of the newest-first views (the default view and the
+key-events view; new entries on top) and the last page of the oldest-first views (appended at
+the end). Those pages carry the client's settings as data attributes on ``.live`` (the version
+the page shows, the order, the stream and polling URLs, the position where the page's entries
+begin or end, the labels), and load the script. Other pages are plain pages and say that they
+do not update live; a closed blog's page shows "Ended" with the closing time and no toggle, and
+its script opens no stream (it only looks now and then whether the blog was reopened).
 """
 
 from __future__ import annotations
@@ -31,11 +33,15 @@ from liveblog.domain.models import Blog
 from liveblog.domain.pagination import Cursor, Order
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.serialize import rfc3339
+from liveblog.storage import archive as archive_rows
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
+from liveblog.storage.archive import Position
 from liveblog.web import dates, i18n
+from liveblog.web.brand import brand_of
 from liveblog.web.i18n import N_
 from liveblog.web.page_cache import closed_cache_control
+from liveblog.web.reader.archive import index_item, next_query
 from liveblog.web.reader.embed_code import discovery_href
 from liveblog.web.reader.models import (
     LIVE_CLOSED_POLL_MS,
@@ -47,6 +53,7 @@ from liveblog.web.reader.models import (
 from liveblog.web.reader.models import (
     Header as Header,  # what header_for returns; live frames use it
 )
+from liveblog.web.reader.permalink import back_href
 from liveblog.web.reader.sharing import Sharing, blog_sharing, entry_sharing
 from liveblog.web.reader.structured_data import Site
 from liveblog.web.reader.views import View, valid_slug
@@ -63,9 +70,17 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 _SPACE = re.compile(r"\s+")
 
 
-def _context(language: str, title: str, description: str, **more: Any) -> dict[str, Any]:
-    """Values every template gets."""
-    return {"language": language, "page_title": title, "description": description, **more}
+def _context(
+    settings: Settings, language: str, title: str, description: str, **more: Any
+) -> dict[str, Any]:
+    """Values every template gets (``brand``: the site's name, logo, colour and footer links)."""
+    return {
+        "language": language,
+        "page_title": title,
+        "description": description,
+        "brand": brand_of(settings),
+        **more,
+    }
 
 
 def header_for(conn: Connection, blog: Blog) -> Header:
@@ -86,7 +101,20 @@ def header_for(conn: Connection, blog: Blog) -> Header:
         closed=not blog.is_open,
         timezone=blog.timezone,
         closing_note=_closing_note(blog),
+        **_ended(blog, dates.iso_day(changed, blog.timezone)),
     )
+
+
+def _ended(blog: Blog, day: str) -> dict[str, str]:
+    """``ended`` and ``ended_datetime`` of a closed blog: when it was closed, the time alone on
+    the dateline's ``day``, else with the date."""
+    if blog.is_open or blog.closed_at is None:
+        return {}
+    moment = blog.closed_at
+    zone = dates.zone_for(moment, blog.timezone)
+    with_date = dates.iso_day(moment, blog.timezone) != day
+    shown = dates.entry_time(moment, blog.language, zone, with_date=with_date)
+    return {"ended": shown, "ended_datetime": rfc3339(moment)}
 
 
 def _closing_note(blog: Blog) -> list[str]:
@@ -169,7 +197,8 @@ def blog_page(
     # are then at least as new as the version the page is cached under, never older.
     blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
     if blog is None:
-        return Rendered(404, error_page(settings.default_language, 404, BLOG_MISSING), None)
+        html = error_page(settings.default_language, 404, BLOG_MISSING, settings=settings)
+        return Rendered(404, html, None)
     _ = i18n.translator(blog.language)
     header = header_for(conn, blog)
     pinned = reads.pinned(conn, blog.id) if view.lifts_pinned else None
@@ -195,6 +224,7 @@ def blog_page(
         .get_template("blog.html")
         .render(
             _context(
+                settings,
                 blog.language,
                 sharing.title,
                 sharing.description,
@@ -216,6 +246,7 @@ def blog_page(
                 ),
                 next_text=_("Older entries") if newest else _("Newer entries"),
                 first_href=header.href + view.query() if view.cursor else None,
+                live_href=header.href + view.query(order=Order.NEWEST),
                 first_text=_("Back to the latest entries")
                 if newest
                 else _("Back to the beginning"),
@@ -235,9 +266,17 @@ def _blog_sharing(conn: Connection, settings: Settings, blog: Blog, header: Head
 
 
 def live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClient | None:
-    """The live client's settings for views that new entries are inserted into, else ``None``."""
-    if view.order is not Order.NEWEST or view.cursor is not None:
+    """The live client's settings for views that new entries are inserted into, else ``None``:
+    the first page of a newest-first view (new entries on top), the last page of an
+    oldest-first view (new entries at the end; it starts after ``view.cursor``)."""
+    if view.order is Order.OLDEST:
+        if next_cursor is not None:
+            return None
+        floor = view.cursor
+    elif view.cursor is not None:
         return None
+    else:
+        floor = next_cursor
     return LiveClient(
         events=f"/live/{blog.slug}/events",
         poll=f"/api/v1/blogs/{blog.slug}/events",
@@ -245,25 +284,31 @@ def live_client(blog: Blog, view: View, next_cursor: Cursor | None) -> LiveClien
         view="key" if view.key_events else "all",
         timezone=blog.timezone,
         authors="on" if blog.show_authors else "off",
-        floor_time=rfc3339(next_cursor.published_at) if next_cursor else "",
-        floor_id=next_cursor.id if next_cursor else 0,
+        floor_time=rfc3339(floor.published_at) if floor else "",
+        floor_id=floor.id if floor else 0,
         closed=not blog.is_open,
         closed_poll_ms=LIVE_CLOSED_POLL_MS,
+        order=view.order.value,
     )
 
 
-def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | None) -> Rendered:
-    """``/live/{slug}/entries/{id}``: 404 for an entry of another blog, 410 for a deleted one."""
+def entry_page(
+    conn: Connection, settings: Settings, slug: str, entry_id: int | None, cursor_key: bytes
+) -> Rendered:
+    """``/live/{slug}/entries/{id}``: 404 for an entry of another blog, 410 for a deleted one.
+    Its link back leads to the blog page that shows the entry (:mod:`.permalink`), its cursor
+    signed with ``cursor_key``."""
     blog = blog_rows.by_slug(conn, slug) if valid_slug(slug) else None
     if blog is None:
-        return Rendered(404, error_page(settings.default_language, 404, BLOG_MISSING), None)
+        html = error_page(settings.default_language, 404, BLOG_MISSING, settings=settings)
+        return Rendered(404, html, None)
     entry = reads.entry(conn, blog.id, entry_id) if entry_id is not None else None
     back = f"/live/{blog.slug}"
     if entry is None:
-        html = error_page(blog.language, 404, ENTRY_MISSING, back=back)
+        html = error_page(blog.language, 404, ENTRY_MISSING, settings=settings, back=back)
         return Rendered(404, html, blog.last_seq)
     if entry.deleted:
-        html = error_page(blog.language, 410, ENTRY_DELETED, back=back)
+        html = error_page(blog.language, 410, ENTRY_DELETED, settings=settings, back=back)
         return Rendered(410, html, blog.last_seq)
     header = header_for(conn, blog)
     public = PublicEntry.of(entry, authors=blog.show_authors)
@@ -273,6 +318,7 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
         .get_template("entry.html")
         .render(
             _context(
+                settings,
                 blog.language,
                 sharing.title,
                 sharing.description,
@@ -280,50 +326,60 @@ def entry_page(conn: Connection, settings: Settings, slug: str, entry_id: int | 
                 oembed=discovery_href(settings, f"{header.href}/entries/{entry.id}"),
                 blog=header,
                 entry=entry_view(public, blog, header),
+                back_href=back_href(conn, blog, entry, settings.page_size, cursor_key),
             )
         )
     )
     return Rendered(200, html, blog.last_seq, cache_control=lifetime(settings, blog))
 
 
-def index_page(conn: Connection, settings: Settings) -> str:
-    """``/``: the open blogs, newest first, each with its dateline."""
+def index_page(
+    conn: Connection, settings: Settings, after: Position | None, cursor_key: bytes
+) -> str:
+    """``/``: every blog, the open ones ("Live now") by newest change, then the closed ones
+    ("Ended") by closing time, ``index_page_size`` a page after ``after`` (see
+    :mod:`liveblog.storage.archive`); ``cursor_key`` signs the link to the next page. In the
+    site's language; each blog's item in its own."""
     language = settings.default_language
     _ = i18n.translator(language)
-    blogs = [b for b in blog_rows.all_blogs(conn) if b.is_open]
-    changes = reads.newest_changes(conn, [b.id for b in blogs])
-    items = []
-    for blog in blogs:
-        changed = changes.get(blog.id) or blog.created_at
-        zone = dates.zone_for(changed, blog.timezone)
-        items.append(
-            {
-                "href": f"/live/{blog.slug}",
-                "title": blog.title,
-                "language": blog.language,
-                "stand": dates.stand(changed, blog.language, zone),
-                "datetime": rfc3339(changed),
-            }
-        )
+    listing = archive_rows.page(conn, limit=settings.index_page_size, after=after)
+    items = [index_item(listed) for listed in listing.items]
     title = _("Live blogs")
-    return (
-        environment(language)
-        .get_template("index.html")
-        .render(_context(language, title, title, blogs=items))
+    context = _context(
+        settings,
+        language,
+        title,
+        title,
+        first_page=after is None,
+        running=[item for item in items if item.ended_datetime is None],
+        ended=[item for item in items if item.ended_datetime is not None],
+        next_href="/" + next_query(listing.next, cursor_key) if listing.next else None,
+        first_href="/" if after is not None else None,
     )
+    return environment(language).get_template("index.html").render(context)
 
 
-def entry_article_html(view: EntryView, language: str) -> str:
-    """One entry's ``<article>``, exactly as the blog page renders it (live updates send it)."""
+def entry_article_html(view: EntryView, language: str, *, fold: bool = False) -> str:
+    """One entry's ``<article>``, exactly as the blog page renders it (live updates send it,
+    with ``fold``: a long pinned entry's rest behind "show more", as on the blog page)."""
     module = environment(language).get_template("_macros.html").module
-    return str(module.entry_article(view, 3)).strip()  # type: ignore[attr-defined]
+    return str(module.entry_article(view, 3, fold=fold)).strip()  # type: ignore[attr-defined]
 
 
-def error_page(language: str, status: int, message: str, *, back: str | None = None) -> str:
+def error_page(
+    language: str, status: int, message: str, *, settings: Settings, back: str | None = None
+) -> str:
     """A short page in the blog's (or the site's) language; ``message`` is a msgid."""
     _ = i18n.translator(language)
     title = _(_ERROR_TITLES[status])
     context = _context(
-        language, title, title, status=status, heading=title, message=_(message), back=back
+        settings,
+        language,
+        title,
+        title,
+        status=status,
+        heading=title,
+        message=_(message),
+        back=back,
     )
     return environment(language).get_template("error.html").render(context)

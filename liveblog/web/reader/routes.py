@@ -1,4 +1,5 @@
-"""Reader pages: ``/`` (the open blogs), ``/live/{slug}`` and ``/live/{slug}/entries/{id}``.
+"""Reader pages: ``/`` (every blog, the running ones first), ``/live/{slug}`` and
+``/live/{slug}/entries/{id}``.
 
 Server-rendered HTML, complete without JavaScript; what each view shows is described in
 :mod:`.views`, how pages are cached in :mod:`liveblog.web.page_cache`.
@@ -26,9 +27,11 @@ from starlette.responses import Response
 
 from liveblog.config import Settings
 from liveblog.storage import blogs as blog_rows
+from liveblog.storage.archive import Position
 from liveblog.web.page_cache import CachedPage
 from liveblog.web.reader import pages
-from liveblog.web.reader.fast_path import INDEX_KEY, blog_key, entry_key
+from liveblog.web.reader.archive import parse_index_query
+from liveblog.web.reader.fast_path import blog_key, entry_key, index_key
 from liveblog.web.reader.models import Rendered
 from liveblog.web.reader.views import DEFAULT_VIEW, BadView, parse_entry_id, parse_view, valid_slug
 from liveblog.web.services import Services, services_of
@@ -37,7 +40,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _error(services: Services, status: int, message: str) -> Response:
-    html = pages.error_page(services.settings.default_language, status, message)
+    settings = services.settings
+    html = pages.error_page(settings.default_language, status, message, settings=settings)
     return CachedPage.build(Rendered(status, html, None), services.settings).response()
 
 
@@ -66,7 +70,8 @@ async def blog_page(request: Request) -> Response:
 
 
 async def entry_page(request: Request) -> Response:
-    """One entry's permalink page (blog header, the entry, a link back to the blog)."""
+    """One entry's permalink page (blog header, the entry, a link back to the blog page that
+    shows it, :mod:`.permalink`)."""
     services = services_of(request)
     slug: str = request.path_params["slug"]
     entry_id = parse_entry_id(request.path_params["entry_id"])
@@ -74,22 +79,41 @@ async def entry_page(request: Request) -> Response:
         return _error(services, 404, pages.BLOG_MISSING)
     # Every id gets its own key, also ids that do not exist: their 404 is cached per version
     # like any page, within the LRU bound.
-    render = partial(pages.entry_page, settings=services.settings, slug=slug, entry_id=entry_id)
+    render = partial(
+        pages.entry_page,
+        settings=services.settings,
+        slug=slug,
+        entry_id=entry_id,
+        cursor_key=services.cursor_key,
+    )
     page = await services.pages.fetch(entry_key(slug, entry_id), render)
     return page.response(request.headers.get("if-none-match"))
 
 
-def render_index(conn: Connection, *, settings: Settings) -> Rendered:
-    """The index as of the snapshot ``conn``, stamped with the site's version."""
-    html = pages.index_page(conn, settings)
+def render_index(
+    conn: Connection, *, settings: Settings, after: Position | None = None, cursor_key: bytes
+) -> Rendered:
+    """The index page after ``after`` as of the snapshot ``conn``, stamped with the site's
+    version."""
+    html = pages.index_page(conn, settings, after, cursor_key)
     return Rendered(200, html, blog_rows.site_version(conn))
 
 
 async def index_page(request: Request) -> Response:
-    """The open blogs, cached like blog pages: any local commit makes the page stale at once,
-    another process's within ``page_revalidate_seconds`` (one query for the site's version)."""
+    """Every blog, a page at a time, cached like blog pages: any local commit makes each page
+    stale at once, another process's within ``page_revalidate_seconds`` (one query for the
+    site's version). A ``cursor`` this server did not give out is a 400 page."""
     services = services_of(request)
-    page = await services.pages.fetch(INDEX_KEY, partial(render_index, settings=services.settings))
+    after = None
+    if request.scope["query_string"]:
+        try:
+            after = parse_index_query(request.query_params, lambda: services.cursor_key)
+        except BadView as exc:
+            return _error(services, 400, exc.message)
+    render = partial(
+        render_index, settings=services.settings, after=after, cursor_key=services.cursor_key
+    )
+    page = await services.pages.fetch(index_key(after), render)
     return page.response(request.headers.get("if-none-match"))
 
 

@@ -12,7 +12,8 @@
 
 A ``BlogPosting`` has the entry's ``headline`` (else its first words, ``render.entry_title``),
 ``datePublished``, ``dateModified`` (``updated_at``: any change), ``articleBody`` as plain text,
-its source as ``creditText``, its permalink as ``url`` and, while the blog shows authors
+its source as written as ``creditText`` (without the label pages give a name, see
+:mod:`liveblog.domain.sources`), its permalink as ``url`` and, while the blog shows authors
 (``show_authors``), each author with a display name as a ``Person``; no names otherwise.
 
 Only entries readers see come here: the callers read them through :mod:`liveblog.storage.reads`
@@ -45,6 +46,7 @@ from liveblog.domain.models import Blog
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.serialize import rfc3339
 from liveblog.render import plain_text
+from liveblog.web.brand import brand_of
 from liveblog.web.reader.models import Header
 from liveblog.web.urls import base_url
 
@@ -70,7 +72,8 @@ class Site:
     @classmethod
     def of(cls, settings: Settings) -> Site:
         base = base_url(settings, None)
-        return cls(base=base, name=settings.site_name, logo=_absolute(base, settings.site_logo))
+        logo = _absolute(base, brand_of(settings).logo)  # a logo file: its URL with the hash
+        return cls(base=base, name=settings.site_name, logo=logo)
 
     def url(self, path: str) -> str:
         """``path`` (from the site's root) as an absolute URL."""

@@ -119,6 +119,14 @@
     c.body.focus();
   }
 
+  /** The source as readers see it (liveblog/domain/sources.py): a name labelled ("Quelle:
+      Polizei"), an attribution phrase (a lower-case word, then more words) as written. */
+  function sourceLine(source) {
+    const words = source.trim().split(/\s+/);
+    const phrase = words.length > 1 && /^\p{Ll}\p{L}*$/u.test(words[0]);
+    return phrase ? source : `${previewSource.dataset.label}: ${source}`;
+  }
+
   function showPreviewText(body) {
     previewBody.textContent = "";
     const note = document.createElement("p");
@@ -131,7 +139,7 @@
     const v = read(compose);
     previewHeadline.textContent = v.headline || "";
     previewHeadline.hidden = !v.headline;
-    previewSource.textContent = v.source || "";
+    previewSource.textContent = v.source ? sourceLine(v.source) : "";
     previewSource.hidden = !v.source;
     window.clearTimeout(previewTimer);
     const run = ++previewRun;

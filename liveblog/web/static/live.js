@@ -1,11 +1,13 @@
 /* liveblog reader page: live updates.
 
    Progressive enhancement of the server-rendered page, which stays complete without this file.
-   The page (liveblog.web.reader.pages, templates/blog.html) loads it only on the first page of the
-   newest-first views, the default view and the key-events view, and gives it everything it needs
-   as data attributes on `.live`: the blog version the page shows (`data-live-version`), the
-   event stream and polling URLs, the view, the oldest position the page covers and the labels.
-   Oldest-first views and older pages (`?cursor=`) get no script: new entries never belong there.
+   The page (liveblog.web.reader.pages, templates/blog.html) loads it, after live-view.js (which
+   changes the page: articles, header, held entries), only where new entries belong: the first
+   page of the newest-first views (default and key events; new entries on top) and the last page
+   of the oldest-first views (new entries at the end). It gives it everything it needs as data
+   attributes on `.live`: the blog version the page shows (`data-live-version`), the event stream
+   and polling URLs, the view and order, the position where the page's entries end and the
+   labels. Other pages get no script and say that they do not update live.
 
    Transport. `new EventSource(events + "?last_event_id=" + version)`, so nothing between render
    and connect is lost; the browser resumes with `Last-Event-ID` by itself. When the browser gives
@@ -40,8 +42,8 @@
      or a poll answer with `closed: true`): the closed note and the closing note appear, the
      stream ends (the server closes it too), the Live toggle goes away (`data-live-state`
      `ended`), and the page only asks the polling endpoint every `data-live-closed-poll-ms`
-     (5 min) whether the blog was reopened; a page rendered closed (`data-live-closed`) starts
-     that way and opens no stream. When a reopening event comes, the notes go and the page is
+     (5 min) whether the blog was reopened, showing "Beendet" with the closing time instead; a
+     page rendered closed (`data-live-closed`) starts that way and opens no stream. When a reopening event comes, the notes go and the page is
      live again.
    - `reset` (the server cannot replay from our position), or a change of the blog's language,
      time zone or bylines (`show_authors`: every label, time or byline on the page would
@@ -60,8 +62,9 @@
   const status = section && section.querySelector(".live-status");
   const toggle = root && root.querySelector(".live__toggle");
   const stateText = root && root.querySelector(".live__state");
-  if (!root || !section || !status || !toggle || !stateText) return;
+  if (!root || !section || !status || !toggle || !stateText || !window.liveblogView) return;
 
+  const view = window.liveblogView(root, section, status);
   const config = root.dataset;
   const TYPES = [
     "blog.created",
@@ -74,14 +77,8 @@
     "entry.deleted",
   ];
   const MAX_FAILURES = 5;
-  const lifted = config.liveView === "all";
-  const keyEventsOnly = config.liveView === "key";
-  const floor = config.liveFloorTime
-    ? [micros(config.liveFloorTime), Number(config.liveFloorId)]
-    : null;
   const pollMs = Math.max(200, Number(config.livePollMs) || 10000);
   const closedPollMs = Math.max(1000, Number(config.liveClosedPollMs) || 300000);
-  const motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
 
   let applied = Number(config.liveVersion) || 0;
   let paused = false;
@@ -92,126 +89,9 @@
   let timer = 0;
   let failures = 0;
   let generation = 0; // grows whenever the transport stops: callbacks of an older one are ignored
-  const held = new Map(); // entry id -> {entry, html}: new entries waiting for the reader
-  let newButton = null;
 
-  // -- positions -------------------------------------------------------------------------------
-
-  /** Microseconds since the epoch of an RFC 3339 time (the server writes 0 or 6 digits). */
-  function micros(text) {
-    const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(text || "");
-    if (!match) return 0;
-    const fraction = ((match[2] || "") + "000000").slice(0, 6);
-    return Date.parse(match[1] + match[3]) * 1000 + Number(fraction);
-  }
-
-  function compare(a, b) {
-    return a[0] - b[0] || a[1] - b[1];
-  }
-
-  function entryKey(entry) {
-    return [micros(entry.published_at), entry.id];
-  }
-
-  function articleKey(article) {
-    const time = article.querySelector(".entry__time time");
-    return [micros(time ? time.getAttribute("datetime") : ""), Number(article.id.slice(6))];
-  }
-
-  function articles() {
-    return Array.from(section.querySelectorAll(":scope > article.entry"));
-  }
-
-  function findArticle(id) {
-    const found = document.getElementById("entry-" + id);
-    return found && found.parentNode === section ? found : null;
-  }
-
-  /** Whether this view shows the entry (where it is, is `place`'s business). */
-  function belongs(entry) {
-    if (keyEventsOnly && !entry.key_event) return false;
-    if (lifted && entry.pinned) return true;
-    return !floor || compare(entryKey(entry), floor) >= 0;
-  }
-
-  function build(html) {
-    const template = document.createElement("template");
-    template.innerHTML = html;
-    return template.content.firstElementChild;
-  }
-
-  /** Put `article` where a fresh render has it; no DOM change when it is there already. */
-  function place(article, entry) {
-    let before = null;
-    if (lifted && entry.pinned) {
-      before = articles().find((other) => other !== article) || null;
-    } else {
-      const key = entryKey(entry);
-      before =
-        articles().find(
-          (other) =>
-            other !== article &&
-            !(lifted && other.classList.contains("entry--pinned")) &&
-            compare(articleKey(other), key) < 0,
-        ) || null;
-    }
-    if (article.parentNode === section && article.nextElementSibling === before) return;
-    const active = document.activeElement;
-    const focused = active && article.contains(active) ? active : null;
-    if (before) section.insertBefore(article, before);
-    else section.appendChild(article);
-    if (focused && document.activeElement !== focused) focused.focus({ preventScroll: true });
-    const empty = section.querySelector(":scope > .entries__empty");
-    if (empty) empty.remove();
-  }
-
-  // -- focus -----------------------------------------------------------------------------------
-
-  function focusQuietly(element) {
-    if (element !== section && !element.matches("a[href], button, input, [tabindex]")) {
-      element.setAttribute("tabindex", "-1");
-    }
-    element.focus({ preventScroll: true });
-  }
-
-  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
-
-  /** The element of `fresh` that corresponds to `active` in `old` (same link, else same index). */
-  function counterpart(old, fresh, active) {
-    if (active === old) return fresh;
-    const candidates = Array.from(fresh.querySelectorAll(FOCUSABLE));
-    if (active.matches("a[href]")) {
-      const href = active.getAttribute("href");
-      const same = candidates.find((c) => c.matches("a[href]") && c.getAttribute("href") === href);
-      if (same) return same;
-    }
-    const index = Array.from(old.querySelectorAll(FOCUSABLE)).indexOf(active);
-    return candidates[index] || fresh;
-  }
-
-  function replaceArticle(old, fresh) {
-    const active = document.activeElement;
-    const target = active && old.contains(active) ? counterpart(old, fresh, active) : null;
-    old.replaceWith(fresh);
-    if (target) focusQuietly(target);
-  }
-
-  function removeArticle(article) {
-    const active = document.activeElement;
-    let next = null;
-    if (active && article.contains(active)) {
-      const others = articles();
-      const index = others.indexOf(article);
-      next = others[index + 1] || others[index - 1] || section;
-    }
-    article.remove();
-    if (next) focusQuietly(next);
-    if (!articles().length && !section.querySelector(":scope > .entries__empty")) {
-      const empty = document.createElement("p");
-      empty.className = "entries__empty";
-      empty.textContent = config.labelEmpty || "";
-      section.appendChild(empty);
-    }
+  function setText(element, text) {
+    if (typeof text === "string" && element.textContent !== text) element.textContent = text;
   }
 
   // -- events ----------------------------------------------------------------------------------
@@ -227,7 +107,7 @@
       goStale();
       return;
     }
-    if (event.page) applyPage(event.page);
+    if (event.page) view.applyPage(event.page);
     applied = event.seq;
     root.dataset.liveSeq = String(applied);
     if (event.page && event.page.closed === true) end();
@@ -245,168 +125,26 @@
   }
 
   function upsert(entry, html) {
-    const current = findArticle(entry.id);
-    if (!belongs(entry)) {
-      if (held.delete(entry.id)) showHeld();
-      if (current) removeArticle(current);
+    const current = view.findArticle(entry.id);
+    if (!view.belongs(entry)) {
+      view.drop(entry.id);
+      if (current) view.removeArticle(current);
       return;
     }
-    if (held.has(entry.id) || !current) {
-      held.set(entry.id, { entry, html });
-      showHeld();
+    if (view.isHeld(entry.id) || !current) {
+      view.hold(entry, html);
       return;
     }
-    const fresh = build(html);
+    const fresh = view.build(html);
     if (!fresh) return;
-    replaceArticle(current, fresh);
-    place(fresh, entry);
+    view.replaceArticle(current, fresh);
+    view.place(fresh, entry);
   }
 
   function forget(id) {
-    if (held.delete(id)) showHeld();
-    const current = findArticle(id);
-    if (current) removeArticle(current);
-  }
-
-  // -- the page header and the day rule --------------------------------------------------------
-
-  function setText(element, text) {
-    if (typeof text === "string" && element.textContent !== text) element.textContent = text;
-  }
-
-  function setAttribute(element, name, value) {
-    if (typeof value === "string" && element.getAttribute(name) !== value) {
-      element.setAttribute(name, value);
-    }
-  }
-
-  function applyPage(page) {
-    const header = document.querySelector(".blog-header");
-    if (!header) return;
-    const headline = header.querySelector(".headline");
-    if (headline) setText(headline.querySelector("a") || headline, page.headline);
-    const stand = header.querySelector(".stand time");
-    if (stand) {
-      setText(stand, page.stand);
-      setAttribute(stand, "datetime", page.stand_datetime);
-      setAttribute(stand, "data-day", page.day);
-    }
-    if (typeof page.title === "string" && document.title !== page.title) {
-      document.title = page.title;
-    }
-    let closed = header.querySelector(".closed");
-    if (page.closed && !closed) {
-      closed = document.createElement("p");
-      closed.className = "closed";
-      closed.textContent = config.labelClosed || "";
-      const after = stand ? stand.closest(".stand") : headline;
-      if (after) after.after(closed);
-      else header.append(closed);
-    } else if (page.closed === false && closed) {
-      closed.remove();
-      closed = null;
-    }
-    if (Array.isArray(page.closing_note)) applyClosingNote(header, closed, page.closing_note);
-    if (Array.isArray(page.teaser)) {
-      const teasers = Array.from(header.querySelectorAll(".teaser"));
-      page.teaser.forEach((text, index) => {
-        let paragraph = teasers[index];
-        if (!paragraph) {
-          paragraph = document.createElement("p");
-          paragraph.className = "teaser";
-          header.append(paragraph);
-        }
-        setText(paragraph, text);
-      });
-      teasers.slice(page.teaser.length).forEach((paragraph) => paragraph.remove());
-    }
-    applyDayRule();
-  }
-
-  /** The closing note's paragraphs after the closed note (none while the blog is open). */
-  function applyClosingNote(header, closed, paragraphs) {
-    const current = Array.from(header.querySelectorAll(".closing-note"));
-    const wanted = closed ? paragraphs : [];
-    if (current.map((p) => p.textContent).join("\n") === wanted.join("\n")) return;
-    current.forEach((paragraph) => paragraph.remove());
-    let after = closed;
-    for (const text of wanted) {
-      const paragraph = document.createElement("p");
-      paragraph.className = "closing-note";
-      paragraph.textContent = text;
-      after.after(paragraph);
-      after = paragraph;
-    }
-  }
-
-  /** Entry times show the time alone on the Stand's day, else with the date. */
-  function applyDayRule() {
-    const stand = document.querySelector(".blog-header .stand time");
-    const day = stand && stand.getAttribute("data-day");
-    if (!day) return;
-    for (const time of section.querySelectorAll(".entry__time time[data-day]")) {
-      const form = time.getAttribute("data-day") === day ? "data-short" : "data-long";
-      const text = time.getAttribute(form);
-      if (text === null || time.textContent === text) continue;
-      time.textContent = text;
-      const article = time.closest("article");
-      const hidden = article && article.querySelector(".entry__permalink .visually-hidden");
-      if (hidden) hidden.textContent = " (" + text + ")";
-    }
-  }
-
-  // -- held entries ----------------------------------------------------------------------------
-
-  function showHeld() {
-    const count = held.size;
-    if (count === 0) {
-      if (newButton) {
-        const hadFocus = newButton === document.activeElement;
-        newButton.remove();
-        newButton = null;
-        if (hadFocus) focusQuietly(section);
-      }
-      return;
-    }
-    if (!newButton) {
-      newButton = document.createElement("button");
-      newButton.type = "button";
-      newButton.className = "live-status__new";
-      newButton.addEventListener("click", release);
-      status.append(newButton);
-    }
-    const label =
-      count === 1 ? config.labelNewOne : (config.labelNewMany || "").replace("{n}", count);
-    setText(newButton, label);
-  }
-
-  function release() {
-    const waiting = Array.from(held.values());
-    held.clear();
-    const inserted = [];
-    for (const { entry, html } of waiting) {
-      const article = build(html);
-      if (!article) continue;
-      const old = findArticle(entry.id);
-      if (old) old.remove();
-      article.classList.add("entry--new");
-      article.addEventListener("animationend", () => article.classList.remove("entry--new"), {
-        once: true,
-      });
-      place(article, entry);
-      inserted.push(article);
-    }
-    applyDayRule();
-    inserted.sort((a, b) =>
-      a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1,
-    );
-    if (inserted.length) {
-      // The reader asked for these entries: take them there (the button is about to go away).
-      focusQuietly(inserted[0]);
-      const smooth = !(motion && motion.matches);
-      inserted[0].scrollIntoView({ block: "nearest", behavior: smooth ? "smooth" : "auto" });
-    }
-    showHeld();
+    view.drop(id);
+    const current = view.findArticle(id);
+    if (current) view.removeArticle(current);
   }
 
   // -- transport -------------------------------------------------------------------------------
@@ -519,7 +257,7 @@
   function end() {
     if (ended) return;
     ended = true;
-    root.hidden = true;
+    view.showEnded(true);
     start();
   }
 
@@ -527,7 +265,7 @@
   function reopen() {
     ended = false;
     failures = 0;
-    root.hidden = false;
+    view.showEnded(false);
     start();
   }
 
@@ -562,8 +300,7 @@
   function goStale() {
     stale = true;
     stop();
-    held.clear();
-    showHeld();
+    view.dropAll();
     toggle.setAttribute("aria-pressed", "false");
     toggle.setAttribute("aria-disabled", "true");
     setState("stale");
@@ -597,7 +334,7 @@
     if (event.persisted) start();
   });
 
-  root.hidden = ended;
+  view.showEnded(ended);
   root.dataset.liveSeq = String(applied);
   start();
 })();

@@ -133,6 +133,22 @@ def test_a_hit_is_answered_by_the_protocol_with_the_apps_bytes(
     assert ours == theirs
 
 
+@pytest.mark.parametrize("coding", ["br", "gzip"])
+def test_coded_hits_are_the_apps_too(
+    pair: tuple[Served, Served], answered: list[bool], coding: str
+) -> None:
+    direct, through_app = pair
+    request = _get("/live/storm", "Accept-Encoding: gzip, deflate" + (", br" * (coding == "br")))
+    _warm(direct, "/live/storm")
+    _warm(through_app, "/live/storm")
+    answered.clear()
+    [ours] = _exchange(direct.port, request)
+    [theirs] = _exchange(through_app.port, request)
+    assert answered == [True]
+    assert f"content-encoding: {coding}\r\n".encode() in ours
+    assert ours == theirs
+
+
 def test_304_and_head_are_the_apps_too(pair: tuple[Served, Served], answered: list[bool]) -> None:
     direct, through_app = pair
     _warm(direct, "/live/storm")

@@ -294,10 +294,15 @@ def test_page_carries_its_version_and_the_live_client(
     assert '<div class="live-status" role="status"></div>' in html
     assert 'aria-pressed="true"' in html
 
-    # One same-origin deferred script, nothing inline, and a policy that forbids inline scripts.
+    # Same-origin deferred scripts (the page part first), nothing inline, and a policy that
+    # forbids inline scripts.
     parsed = elements(html)
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
-    assert scripts == [{"type": DATA_BLOCK}, {"src": static_url("live.js"), "defer": ""}]
+    assert scripts == [
+        {"type": DATA_BLOCK},
+        {"src": static_url("live-view.js"), "defer": ""},
+        {"src": static_url("live.js"), "defer": ""},
+    ]
     assert "".join(parsed.script_text).strip() == ""
     for _, tag_attrs in parsed.tags:
         assert not any(name.startswith("on") for name in tag_attrs)

@@ -46,7 +46,9 @@ def test_poll_returns_the_events_after_n_with_html_and_page(
     assert created["entry"]["id"] == first.id
     assert f'id="entry-{first.id}"' in created["html"]
     assert "<p>Orkanböen.</p>" in updated["html"]
-    assert updated["page"]["headline"] == "Sturm ++ Warnung ++"
+    # The headline as the page sets it: each "++" tied to its word (no-break space).
+    assert updated["page"]["headline"] == "Sturm\u00a0++ Warnung\u00a0++"
+    assert updated["page"]["title"] == "Sturm ++ Warnung ++"
     assert updated["page"]["stand"] == "Stand: 12.10.2023 05:17 Uhr"
     assert updated["page"]["version"] == 3
 

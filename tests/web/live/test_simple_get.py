@@ -13,16 +13,17 @@ PLAIN = b"GET /live/storm HTTP/1.1\r\nHost: news.example\r\nAccept: */*\r\n\r\n"
 
 
 def test_a_plain_get_is_read() -> None:
-    assert simple_get(PLAIN) == SimpleGet("GET", "/live/storm", b"", None)
+    assert simple_get(PLAIN) == SimpleGet("GET", "/live/storm", b"", None, None)
 
 
 def test_head_query_and_validators_are_read() -> None:
     data = (
         b"HEAD /live/storm/feed.atom?key_events=1 HTTP/1.1\r\nHost: x\r\n"
-        b'If-None-Match: "a"\r\nConnection: Keep-Alive\r\nif-none-match:  W/"b" \r\n\r\n'
+        b'If-None-Match: "a"\r\nConnection: Keep-Alive\r\nif-none-match:  W/"b" \r\n'
+        b"Accept-Encoding: gzip, br\r\n\r\n"
     )
     assert simple_get(data) == SimpleGet(
-        "HEAD", "/live/storm/feed.atom", b"key_events=1", '"a", W/"b" '
+        "HEAD", "/live/storm/feed.atom", b"key_events=1", '"a", W/"b" ', "gzip, br"
     )
 
 
@@ -91,18 +92,23 @@ def _parse(data: bytes) -> SimpleGet | None:
         return None
     url = httptools.parse_url(parsed.url)
     inm = [value for name, value in parsed.headers if name == b"if-none-match"]
+    accept = [value for name, value in parsed.headers if name == b"accept-encoding"]
     return SimpleGet(
         parser.get_method().decode(),
         url.path.decode(),
         url.query or b"",
         b", ".join(inm).decode("latin-1") if inm else None,
+        b", ".join(accept).decode("latin-1") if accept else None,
     )
 
 
 _TOKEN = st.text("abcXYZ-_.!~0123456789", min_size=1, max_size=12)
 _VALUE = st.text('abc XYZ"/,=;*\t-', max_size=20)
 _NAME = st.one_of(
-    _TOKEN, st.sampled_from(["If-None-Match", "if-none-match", "Connection", "Host", "Accept"])
+    _TOKEN,
+    st.sampled_from(
+        ["If-None-Match", "if-none-match", "Connection", "Host", "Accept", "Accept-Encoding"]
+    ),
 )
 
 

@@ -44,7 +44,7 @@ def test_stream_headers_and_live_entry_with_html(served: Served) -> None:
         assert message.data["entry"]["id"] == entry.id
         assert f'id="entry-{entry.id}"' in message.data["html"]
         assert "<p>Deich hält.</p>" in message.data["html"]
-        assert message.data["page"]["headline"] == "Storm ++ Lage ++"
+        assert message.data["page"]["headline"] == "Storm\u00a0++ Lage\u00a0++"
         assert message.data["page"]["stand"] == "Stand: " + message.data["page"]["stand"][7:]
         assert message.data["page"]["version"] == head + 1
     finally:

@@ -92,9 +92,12 @@ def test_the_embed_is_a_compact_live_page(
     assert '<p class="teaser">Der Norden.</p>' in html
     assert html.count("<article") == 2
     assert html.index(f'id="entry-{blog}"') < html.index("Der Deich hält.")  # pinned on top
-    assert 'class="live" hidden data-live-events="/live/storm/events"' in html
+    assert (
+        'class="live" hidden data-live-order="newest" data-live-events="/live/storm/events"' in html
+    )
     assert 'data-live-view="all"' in html
     assert f'<script src="{static_url("live.js")}" defer></script>' in html
+    assert f'<script src="{static_url("live-view.js")}" defer></script>' in html
     assert f'<script src="{static_url("embed.js")}" defer></script>' in html
     assert f'data-embed-origins="{" ".join(PARTNERS)}"' in html
     assert '<meta name="robots" content="noindex">' in html
