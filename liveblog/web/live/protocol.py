@@ -130,16 +130,8 @@ class LiveHttpToolsProtocol(LimitedHttpToolsProtocol):
     Anything else (a miss, a request of any other form, the access log on, a client that does
     not read its answers) goes through the parser and the ASGI app as usual."""
 
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._mid_message = False
-        """The parser has begun a request whose end it has not seen."""
+    _mid_message = False
+    """The parser has begun a request whose end it has not seen (set per connection)."""
 
     def data_received(self, data: bytes) -> None:
         if not self._mid_message and self._answer_from_cache(data):
