@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, type_
 
 from liveblog.domain.models import Blog, BlogStatus
 from liveblog.storage.blogs import blog_from_row
-from liveblog.storage.reads import visible
+from liveblog.storage.reads import naming_key_event, visible
 from liveblog.storage.tables import blogs, entries
 from liveblog.storage.types import UTCDateTime
 
@@ -71,17 +71,7 @@ _CHANGED = type_coerce(
     func.coalesce(_NEWEST_VISIBLE_CHANGE, blogs.c.created_at), UTCDateTime()
 ).label("changed")
 _KEY_HEADLINE = (
-    select(entries.c.headline)
-    .where(
-        entries.c.blog_id == blogs.c.id,
-        entries.c.key_event.is_(True),
-        visible(),
-        entries.c.headline.is_not(None),
-    )
-    .order_by(entries.c.published_at.desc(), entries.c.id.desc())
-    .limit(1)
-    .scalar_subquery()
-    .label("key_headline")
+    naming_key_event(select(entries.c.headline), blogs.c.id).scalar_subquery().label("key_headline")
 )
 
 

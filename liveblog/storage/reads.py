@@ -18,12 +18,11 @@ the blog's length or the cursor's depth.
 from __future__ import annotations
 
 import operator
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, bindparam, func, or_, select
 
 from liveblog.domain.models import Entry, EntryStatus
 from liveblog.domain.pagination import Cursor, Order
@@ -149,23 +148,24 @@ def pinned(conn: Connection, blog_id: int) -> Entry | None:
     return with_authors(conn, [entry_from_row(row)])[0] if row else None
 
 
+def naming_key_event(query: Select[Any], blog_id: Any) -> Select[Any]:
+    """``query`` narrowed to the key event that names a blog's headline: the newest visible key
+    event with a headline of the blog ``blog_id`` (an id, a bound parameter or a column)."""
+    return (
+        query.where(
+            entries.c.blog_id == blog_id,
+            entries.c.key_event.is_(True),
+            visible(),
+            entries.c.headline.is_not(None),
+        )
+        .order_by(entries.c.published_at.desc(), entries.c.id.desc())
+        .limit(1)
+    )
+
+
 def newest_key_event(conn: Connection, blog_id: int) -> Entry | None:
     """The newest visible key event that has a headline (it names the blog's headline)."""
-    row = (
-        conn.execute(
-            select(entries)
-            .where(
-                entries.c.blog_id == blog_id,
-                entries.c.key_event.is_(True),
-                visible(),
-                entries.c.headline.is_not(None),
-            )
-            .order_by(entries.c.published_at.desc(), entries.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(naming_key_event(select(entries), blog_id)).mappings().first()
     return entry_from_row(row) if row else None
 
 
@@ -178,15 +178,7 @@ def newest_change(conn: Connection, blog_id: int) -> datetime | None:
 
 
 _HEADER_FACTS = select(
-    select(entries.c.headline)
-    .where(
-        entries.c.blog_id == bindparam("blog_id"),
-        entries.c.key_event.is_(True),
-        visible(),
-        entries.c.headline.is_not(None),
-    )
-    .order_by(entries.c.published_at.desc(), entries.c.id.desc())
-    .limit(1)
+    naming_key_event(select(entries.c.headline), bindparam("blog_id"))
     .scalar_subquery()
     .label("key_headline"),
     select(func.max(entries.c.updated_at))
@@ -203,19 +195,6 @@ def header_facts(conn: Connection, blog_id: int) -> tuple[str | None, datetime |
     row = conn.execute(_HEADER_FACTS, {"blog_id": blog_id}).one()
     changed = None if row.changed is None else _updated_at(conn, row.changed)
     return row.key_headline, changed
-
-
-def newest_changes(conn: Connection, blog_ids: Collection[int]) -> dict[int, datetime]:
-    """:func:`newest_change` of many blogs in one query (blogs without visible entries are
-    missing from the answer)."""
-    if not blog_ids:
-        return {}
-    rows = conn.execute(
-        select(entries.c.blog_id, func.max(entries.c.updated_at).label("changed"))
-        .where(entries.c.blog_id.in_(list(blog_ids)), visible())
-        .group_by(entries.c.blog_id)
-    )
-    return {int(row.blog_id): _updated_at(conn, row.changed) for row in rows}
 
 
 def deletions(conn: Connection, blog_id: int, *, limit: int) -> list[tuple[int, datetime]]:
