@@ -33,7 +33,7 @@ from bench.common import (
 )
 from bench.feed import PUBLIC_URL
 from bench.nginx_conf import nginx_conf
-from bench.read import CONNECTIONS, ENTRIES, Target, compare
+from bench.read import CONNECTIONS, ENTRIES, Target, _etag, compare
 from bench.seed import seeded
 from bench.servers import Server, StaticFile, run_nginx, start_liveblog
 
@@ -78,17 +78,6 @@ def _same_coded_bytes(server: Server, path: str, coded: bytes) -> None:
         raise BenchError(f"{server.name} does not send the gzip bytes of {path}")
 
 
-def _etag(server: Server, path: str) -> str:
-    resp = http_get(server.port, path, {"Accept-Encoding": "gzip"})
-    tag = resp.header("etag")
-    if not tag:
-        raise BenchError(f"{server.name} GET {path}: no ETag")
-    again = http_get(server.port, path, {"Accept-Encoding": "gzip", "If-None-Match": tag})
-    if again.status != 304:
-        raise BenchError(f"{server.name} GET {path} with If-None-Match answered {again.status}")
-    return tag
-
-
 def run(options: Options) -> Report:
     check_tools(WRK, NGINX, TASKSET)
     report = Report()
@@ -104,7 +93,7 @@ def run(options: Options) -> Report:
         peer = _start_nginx(procs, files, workdir)
         for static, coded in files:
             _same_coded_bytes(peer, static.url_path, coded)
-        tags = {(s.name, page_path): _etag(s, page_path) for s in (ours, peer)}
+        tags = {(s.name, page_path): _etag(s, page_path, dict(GZIP)) for s in (ours, peer)}
         log(
             f"one liveblog worker (pid {ours.pid}) and nginx (pid {peer.pid}) on core 0, "
             f"wrk -c{CONNECTIONS} on core 1, Accept-Encoding: gzip; page "

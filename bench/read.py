@@ -80,12 +80,13 @@ def _head(server: Server, slug: str) -> int:
     return head
 
 
-def _etag(server: Server, path: str) -> str:
-    resp = http_get(server.port, path)
+def _etag(server: Server, path: str, headers: dict[str, str] | None = None) -> str:
+    """The server's ETag of ``path`` (requested with ``headers``), checked to revalidate."""
+    resp = http_get(server.port, path, headers)
     tag = resp.header("etag")
     if resp.status != 200 or not tag:
         raise BenchError(f"{server.name} GET {path}: status {resp.status}, ETag {tag!r}")
-    again = http_get(server.port, path, {"If-None-Match": tag})
+    again = http_get(server.port, path, {**(headers or {}), "If-None-Match": tag})
     if again.status != 304:
         raise BenchError(f"{server.name} GET {path} with If-None-Match answered {again.status}")
     return tag

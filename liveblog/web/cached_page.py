@@ -52,8 +52,17 @@ def _raw(headers: Iterable[tuple[str, str]]) -> Headers:
     return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
 
 
-def _lines(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+def header_lines(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """Headers as the lines of an HTTP/1.1 head, as uvicorn writes them."""
     return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+
+
+def request_header(scope: Scope, name: bytes) -> str | None:
+    """The value of a request header in an ASGI scope (several lines joined by commas, as
+    RFC 9110 allows for list headers such as ``If-None-Match`` and ``Accept-Encoding``), or
+    ``None``. ``name`` is lower-case, as ASGI servers give header names."""
+    values = [value for key, value in scope["headers"] if key == name]
+    return b", ".join(values).decode("latin-1") if values else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,7 +77,7 @@ class Variant:
     def header_lines(self) -> bytes:
         """The header lines as uvicorn writes them (for :mod:`liveblog.web.live.protocol`, which
         writes cached answers to the socket itself)."""
-        return _lines(self.headers)
+        return header_lines(self.headers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,7 +229,7 @@ class CachedPage:
     @cached_property
     def not_modified_lines(self) -> bytes:
         """The 304 answer's header lines, as :attr:`Variant.header_lines`."""
-        return _lines(self.not_modified_headers)
+        return header_lines(self.not_modified_headers)
 
     def response(self, if_none_match: str | None = None) -> Response:
         if self.matches(if_none_match):
@@ -239,7 +248,6 @@ class _Negotiated(PrebuiltResponse):
         self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        accept = [v for k, v in scope["headers"] if k == b"accept-encoding"]
-        variant = self.page.variant(b", ".join(accept).decode("latin-1") if accept else None)
+        variant = self.page.variant(request_header(scope, b"accept-encoding"))
         await send({"type": "http.response.start", "status": 200, "headers": list(variant.headers)})
         await send({"type": "http.response.body", "body": variant.body})

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from liveblog.web.cached_page import request_header
 from liveblog.web.encodings import Coding, compress, compressible, preferred
 
 STATIC = Path(__file__).parent / "static"
@@ -80,8 +81,7 @@ the directory is the package's own)."""
 def _prepared(response: Response, path: Path, current: str, scope: Scope) -> Response:
     coding: Coding = "identity"
     if "vary" in response.headers:
-        accept = [v for k, v in scope["headers"] if k == b"accept-encoding"]
-        coding = preferred(b", ".join(accept).decode("latin-1") if accept else None)
+        coding = preferred(request_header(scope, b"accept-encoding"))
     key = (str(path), coding)
     with _lock:
         known = _prepared_files.get(key)

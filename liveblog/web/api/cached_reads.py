@@ -39,6 +39,7 @@ from liveblog.domain.rules import MAX_ID, SLUG_PATTERN
 from liveblog.domain.serialize import entry_payload
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
+from liveblog.web.cached_page import request_header
 from liveblog.web.page_cache import CachedPage, Key, PageCache
 from liveblog.web.services import Services
 from liveblog.web.urls import route_path
@@ -214,7 +215,7 @@ class CachedEntryReads:
             return False
         if page is None or page.status != 200:
             return False
-        await page.response(_if_none_match(scope))(scope, receive, send)
+        await page.response(request_header(scope, b"if-none-match"))(scope, receive, send)
         return True
 
     def _list(self, slug: str, query_string: bytes) -> tuple[Key, Render] | None:
@@ -240,8 +241,3 @@ class CachedEntryReads:
             else:
                 return None
         return list_read(slug, order, key_events, size, after, self.services.cursor_key)
-
-
-def _if_none_match(scope: Scope) -> str | None:
-    values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
-    return ", ".join(values) if values else None

@@ -29,6 +29,7 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 from uvicorn.server import ServerState
 
+from liveblog.web.cached_page import header_lines
 from liveblog.web.connection_limits import HeadGuard, head_size, head_too_large, limits_of, refuse
 from liveblog.web.live.delivery import STATE_KEY, STREAM_PATH, Live
 from liveblog.web.live.simple_get import simple_get
@@ -217,7 +218,7 @@ _DEFAULT_LINES: list[Any] = [None, b""]
 
 def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
     if _DEFAULT_LINES[0] is not headers:
-        _DEFAULT_LINES[1] = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        _DEFAULT_LINES[1] = header_lines(headers)
         _DEFAULT_LINES[0] = headers
     lines: bytes = _DEFAULT_LINES[1]
     return lines

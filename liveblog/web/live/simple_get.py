@@ -67,6 +67,6 @@ def simple_get(data: bytes) -> SimpleGet | None:
 
 
 def _joined(values: list[bytes]) -> str | None:
-    """A header's lines as one value, as :func:`~liveblog.web.reader.fast_path.if_none_match`
+    """A header's lines as one value, as :func:`~liveblog.web.cached_page.request_header`
     reads them from an ASGI scope."""
     return b", ".join(values).decode("latin-1") if values else None

@@ -24,6 +24,7 @@ from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
 from liveblog.storage.archive import Position
+from liveblog.web.cached_page import request_header
 from liveblog.web.page_cache import SITE, CachedPage, Key, PageCache
 from liveblog.web.reader.archive import parse_index_query, position_key
 from liveblog.web.reader.views import (
@@ -117,7 +118,7 @@ class ReaderFastPath:
         page = self.page(scope["method"], route_path(scope), scope["query_string"])
         if page is None:
             return False
-        await page.response(if_none_match(scope))(scope, receive, send)
+        await page.response(request_header(scope, b"if-none-match"))(scope, receive, send)
         return True
 
     def page(self, method: str, path: str, query: bytes) -> CachedPage | None:
@@ -130,9 +131,3 @@ class ReaderFastPath:
             if key is not None:
                 return self.cache.lookup(key)
         return None
-
-
-def if_none_match(scope: Scope) -> str | None:
-    """The request's ``If-None-Match`` (several header lines joined), or ``None``."""
-    values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
-    return ", ".join(values) if values else None
