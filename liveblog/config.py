@@ -173,6 +173,22 @@ class Settings:
         "URL of the contact page (or a mailto: URL), linked in the footer of every page "
         "(empty: no link).",
     )
+    media_dir: str = _setting(
+        "media", "Directory uploaded photos are written to (relative: to the working directory)."
+    )
+    media_url: str = _setting(
+        "",
+        "Base URL (a CDN or object store holding LIVEBLOG_MEDIA_DIR's files) that photos are "
+        "shown from (empty: liveblog serves them under /media/).",
+    )
+    media_max_bytes: int = _setting(
+        20971520, "Largest photo upload in bytes; a larger one gets 413 and nothing is stored."
+    )
+    media_max_pixels: int = _setting(
+        50000000,
+        "Most pixels (width x height) an uploaded photo may have; a larger one (a decompression "
+        "bomb, say) is refused with 422 before it is decoded.",
+    )
     ld_updates: int = _setting(
         20,
         "Newest entries a blog page's structured data (JSON-LD liveBlogUpdate) lists (0: none).",

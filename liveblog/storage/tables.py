@@ -174,6 +174,8 @@ entries = Table(
     Column("status", String(16), nullable=False, server_default="published"),
     Column("publish_at", UTCDateTime(), nullable=True),
     Column("review_note", Text, nullable=True),
+    # "Not independently verified" (migration 0011), shown to readers as a label.
+    Column("unverified", Boolean, nullable=False, server_default=false()),
     # Keyset pagination of a blog's timeline, newest or oldest first.
     Index("ix_entries_timeline", "blog_id", "deleted_at", "published_at", "id"),
     Index("ix_entries_key_events", "blog_id", "key_event", "deleted_at", "published_at", "id"),
@@ -202,6 +204,25 @@ entry_revisions = Table(
     Column("published_at", UTCDateTime(), nullable=False),
     Column("correction", Text, nullable=True),
     Column("minor", Boolean, nullable=False),
+    Column("unverified", Boolean, nullable=False, server_default=false()),
+)
+
+# Uploaded photos (migration 0011, liveblog.domain.media): one row per upload; its files, named
+# by their content's hash under LIVEBLOG_MEDIA_DIR, are listed in variants.
+media = Table(
+    "media",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("blog_id", IdType, ForeignKey("blogs.id", ondelete="CASCADE"), nullable=False),
+    Column("uploaded_by", IdType, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("alt", Text, nullable=False, server_default=""),
+    Column("credit", String(300), nullable=False, server_default=""),
+    Column("caption", Text, nullable=True),
+    Column("variants", JSON, nullable=False),
+    Index("ix_media_blog_id_id", "blog_id", "id"),
 )
 
 # An entry's authors (its byline), members of the blog, in the order shown; an entry without
