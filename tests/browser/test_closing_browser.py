@@ -51,15 +51,17 @@ def test_an_open_page_ends_with_the_blog_and_comes_back_when_it_reopens(
         {"status": "closed", "closing_note": "Die Berichterstattung endet hier.\n\nDanke!"},
     )
     header = page.locator(".blog-header")
-    expect(header.locator(".closed")).to_have_text("Dieser Liveblog ist beendet.", timeout=SOON)
-    expect(header.locator(".closing-note")).to_have_text(
+    # One box under the headline: "Beendet" with the closing time, then the closing note.
+    state = header.locator(".closed .closed__state")
+    expect(state).to_contain_text("Beendet", timeout=SOON)
+    expect(state.locator("time")).to_have_text(re.compile(r"^\d\d:\d\d Uhr$"))
+    assert state.locator("time").get_attribute("datetime")
+    expect(header.locator(".closed .closing-note")).to_have_text(
         ["Die Berichterstattung endet hier.", "Danke!"]
     )
+    # No row with the Live toggle any more.
     expect(page.locator(".live")).to_have_attribute("data-live-state", "ended")
-    expect(page.locator(".live__toggle")).to_be_hidden()
-    # "Beendet" with the closing time in the toggle's place.
-    expect(page.locator(".live__ended")).to_be_visible()
-    expect(page.locator(".live__ended time")).to_have_text(re.compile(r"^\d\d:\d\d Uhr$"))
+    expect(page.locator(".live")).to_be_hidden()
     opened = [u for u in streams if "/live/" in u]
     # The page looks (polls) for a reopening now and then; it opens no new stream.
     page.wait_for_function(
@@ -74,7 +76,6 @@ def test_an_open_page_ends_with_the_blog_and_comes_back_when_it_reopens(
     expect(header.locator(".closed")).to_have_count(0)
     expect(header.locator(".closing-note")).to_have_count(0)
     expect(page.locator(".live__toggle")).to_be_visible()
-    expect(page.locator(".live__ended")).to_be_hidden()
     post(live_server, blog, "Es geht weiter.")
     expect(new_entries_button(page, 1)).to_be_visible(timeout=SOON)
 
@@ -89,9 +90,9 @@ def test_a_closed_blogs_page_opens_no_stream(
     )
     page = open_live(open_context, live_server, f"/live/{blog.slug}", state="ended")
     expect(page.locator(".closing-note")).to_have_text("Ende.")
-    # No toggle: "Beendet" and the closing time instead.
+    # No toggle: the header says "Beendet" and the closing time instead.
     expect(page.locator(".live__toggle")).to_be_hidden()
-    expect(page.locator(".live__ended")).to_contain_text("Beendet")
+    expect(page.locator(".closed__state")).to_contain_text("Beendet")
     streams = page.evaluate(
         "performance.getEntriesByType('resource').filter(r => r.name.includes('/events')).length"
     )

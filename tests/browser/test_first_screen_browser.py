@@ -7,6 +7,7 @@ opens no event stream; axe-core finds nothing serious in either scheme."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from liveblog.demo.content import load_content
 from liveblog.demo.seed import seed
 from liveblog.domain.models import Blog
 from liveblog.storage import entries as entry_rows
@@ -140,6 +142,57 @@ def test_the_news_is_on_the_first_screen(
     assert overflow <= 0
 
 
+CLOSING_NOTES = {
+    "de": "Damit beenden wir diesen Liveblog. Vielen Dank fürs Mitlesen.",
+    "en": "This concludes our live coverage. Thank you for following.",
+}
+
+
+@pytest.fixture(scope="module")
+def ended_demo(live_server: LiveServer) -> dict[str, Blog]:
+    """Copies of the demo blogs (own slugs), closed with a closing note of two sentences."""
+    copies = tuple(dataclasses.replace(demo, slug=f"{demo.slug}-ended") for demo in load_content())
+    blogs = seed(live_server.actions, copies).blogs
+    for blog in blogs:
+        live_server.actions.update_blog(
+            live_server.admin,
+            blog.slug,
+            {"status": "closed", "closing_note": CLOSING_NOTES[blog.language]},
+        )
+    return {blog.language: blog for blog in blogs}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_the_news_is_on_the_first_screen_of_an_ended_blog(
+    live_server: LiveServer,
+    browser: Browser,
+    contexts: list[BrowserContext],
+    ended_demo: dict[str, Blog],
+    language: str,
+    width: int,
+    height: int,
+) -> None:
+    """ "Ended" with its time and the closing note share one box under the headline, and no
+    row with a toggle is left: the newest entry still starts on the first screen."""
+    blog = ended_demo[language]
+    page = open_page(
+        contexts, browser, live_server.url(f"/live/{blog.slug}"), width=width, height=height
+    )
+    expect(page.locator(".live")).to_have_attribute("data-live-state", "ended", timeout=SOON)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"ended-{language}-{width}.png"))
+    box = page.locator(".blog-header .closed")
+    expect(box.locator(".closed__state")).to_contain_text(
+        "Beendet" if language == "de" else "Ended"
+    )
+    expect(box.locator(".closing-note")).to_have_text(CLOSING_NOTES[language])
+    expect(page.locator(".live")).to_be_hidden()
+    newest = "#entries > article:not(.entry--pinned) .entry__time"
+    _, bottom = top_and_bottom(page, newest)
+    assert bottom <= height, f"the newest entry's first line ends at {bottom}px"
+
+
 def long_blog(live_server: LiveServer, *, closed: bool = False) -> Blog:
     actions, admin = live_server.actions, live_server.admin
     slug = f"first-{uuid.uuid4().hex[:8]}"
@@ -206,10 +259,9 @@ def test_a_closed_blog_says_ended_and_opens_no_stream(
     page = context.new_page()
     page.goto(live_server.url(f"/live/{blog.slug}"))
     expect(page.locator(".live")).to_have_attribute("data-live-state", "ended", timeout=SOON)
-    ended = page.locator(".live__ended")
+    ended = page.locator(".blog-header .closed__state")
     expect(ended).to_be_visible()
     expect(ended).to_contain_text("Beendet")
-    expect(ended.locator("time")).to_have_text(page.locator(".live__ended time").inner_text())
     assert ended.locator("time").get_attribute("datetime")
     expect(page.locator(".live__toggle")).to_be_hidden()
     page.wait_for_load_state("networkidle")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -453,13 +454,16 @@ def test_headline_stand_title_and_closed_note_follow_the_stream(
     reader = open_context(javascript=False).context.new_page()
 
     def header(of: Page) -> list[Any]:
-        values: list[Any] = of.evaluate("""() => [
+        values: list[Any] = of.evaluate(r"""() => [
             document.querySelector('h1').textContent,
             document.title,
             document.querySelector('.stand time').textContent,
             document.querySelector('.stand time').getAttribute('datetime'),
             document.querySelector('.stand time').dataset.day,
-            document.querySelectorAll('.blog-header .closed').length,
+            [...document.querySelectorAll('.blog-header .closed')].map(
+              box => box.textContent.replace(/\s+/g, ' ').trim()),
+            [...document.querySelectorAll('.blog-header .closed time')].map(
+              t => t.getAttribute('datetime')),
             [...document.querySelectorAll('.blog-header .teaser')].map(p => p.textContent),
             [...document.querySelectorAll('main article time')].map(t => t.textContent),
         ]""")
@@ -487,8 +491,8 @@ def test_headline_stand_title_and_closed_note_follow_the_stream(
     assert header(page) == fresh()
 
     live_server.actions.update_blog(live_server.admin, blog.slug, {"status": "closed"})
-    expect(page.locator(".blog-header .closed")).to_have_text(
-        "Dieser Liveblog ist beendet.", timeout=SOON
+    expect(page.locator(".blog-header .closed__state")).to_have_text(
+        re.compile(r"^Beendet \d\d:\d\d Uhr$"), timeout=SOON
     )
     wait_applied(page, head(live_server, blog))
     expect(page.locator(".live")).to_have_attribute("data-live-state", "ended")  # stream ended

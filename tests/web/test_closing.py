@@ -72,13 +72,14 @@ def test_the_closing_note_is_shown_at_the_top_of_page_permalink_and_embed(
     assert blog["closed_at"] == rfc3339(clock.now)
     for path in _pages(entry_id):
         html = client.get(path).text
-        closed = html.index('<p class="closed">Dieser Liveblog ist beendet.</p>')
+        closed = html.index('<p class="closed__state">Beendet <time datetime="')
         first = html.index(
             '<p class="closing-note">Die Berichterstattung geht auf example.org weiter.</p>'
         )
         second = html.index('<p class="closing-note">Danke fürs Mitlesen &lt;3.</p>')
         end = html.index("</header>", html.index('<header class="blog-header">'))
-        assert html.index("</h1>") < closed < first < second < end, path
+        box_end = html.index("</div>", second)
+        assert html.index("</h1>") < closed < first < second < box_end < end, path
     # Pollers get the event with the page's new top.
     events = client.get(f"/api/v1/blogs/{SLUG}/events?after=0").json()
     last = events["events"][-1]
@@ -97,7 +98,7 @@ def test_closing_without_a_note_shows_no_note(
 ) -> None:
     assert _close(client, admin_headers)["closing_note"] is None
     html = client.get(f"/live/{SLUG}").text
-    assert '<p class="closed">' in html
+    assert '<div class="closed">' in html
     assert "closing-note" not in html
 
 

@@ -53,7 +53,7 @@ class Header:
 
     timezone: str = "Europe/Berlin"
     closing_note: list[str] = field(default_factory=list)
-    """The paragraphs of the note shown under "This live blog has ended." while the blog is
+    """The paragraphs of the note shown after "Ended" and the closing time while the blog is
     closed (empty while it is open, or when it has no note)."""
     ended: str = ""
     """When the blog was closed, in its zone and language ("17:10 Uhr", with the date when that

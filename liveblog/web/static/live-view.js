@@ -3,8 +3,8 @@
    `window.liveblogView(root, section, status)` gives live.js what it needs to change the page the
    way a fresh render would show it: it finds, places, replaces and removes entry articles, keeps
    the new entries it is given behind the "new entries" button until the reader asks for them,
-   and brings the header (headline, Stand, title, closed note, teaser) and the "Ended" state up
-   to date. It knows nothing about the transport: see live.js for that and for what each event
+   and brings the header (headline, Stand, title, the closed box with "Ended", its time and the
+   closing note, teaser) and the live row's visibility up to date. It knows nothing about the transport: see live.js for that and for what each event
    does.
 
    Order (`data-live-order`): `newest` pages have new entries on top and the pinned entry lifted
@@ -186,17 +186,19 @@
       }
       let closed = header.querySelector(".closed");
       if (page.closed && !closed) {
-        closed = document.createElement("p");
-        closed.className = "closed";
-        closed.textContent = config.labelClosed || "";
-        const after = headline;
-        if (after) after.after(closed);
+        closed = closedBox();
+        if (headline) headline.after(closed);
         else header.append(closed);
       } else if (page.closed === false && closed) {
         closed.remove();
         closed = null;
       }
-      if (Array.isArray(page.closing_note)) applyClosingNote(header, closed, page.closing_note);
+      if (closed) {
+        const ended = closed.querySelector(".closed__state time");
+        setText(ended, page.ended);
+        setAttribute(ended, "datetime", page.ended_datetime);
+        if (Array.isArray(page.closing_note)) applyClosingNote(closed, page.closing_note);
+      }
       if (Array.isArray(page.teaser)) {
         const teasers = Array.from(header.querySelectorAll(".teaser"));
         page.teaser.forEach((text, index) => {
@@ -210,27 +212,30 @@
         });
         teasers.slice(page.teaser.length).forEach((paragraph) => paragraph.remove());
       }
-      const ended = root.querySelector(".live__ended time");
-      if (ended) {
-        setText(ended, page.ended);
-        setAttribute(ended, "datetime", page.ended_datetime);
-      }
       applyDayRule();
     }
 
-    /** The closing note's paragraphs after the closed note (none while the blog is open). */
-    function applyClosingNote(header, closed, paragraphs) {
-      const current = Array.from(header.querySelectorAll(".closing-note"));
-      const wanted = closed ? paragraphs : [];
-      if (current.map((p) => p.textContent).join("\n") === wanted.join("\n")) return;
+    /** The header's box of a closed blog: "Ended" with the closing time, then the note. */
+    function closedBox() {
+      const box = document.createElement("div");
+      box.className = "closed";
+      const state = document.createElement("p");
+      state.className = "closed__state";
+      state.append((config.labelEnded || "") + " ", document.createElement("time"));
+      box.append(state);
+      return box;
+    }
+
+    /** The closing note's paragraphs, after the closed state in its box. */
+    function applyClosingNote(closed, paragraphs) {
+      const current = Array.from(closed.querySelectorAll(".closing-note"));
+      if (current.map((p) => p.textContent).join("\n") === paragraphs.join("\n")) return;
       current.forEach((paragraph) => paragraph.remove());
-      let after = closed;
-      for (const text of wanted) {
+      for (const text of paragraphs) {
         const paragraph = document.createElement("p");
         paragraph.className = "closing-note";
         paragraph.textContent = text;
-        after.after(paragraph);
-        after = paragraph;
+        closed.append(paragraph);
       }
     }
 
@@ -250,13 +255,9 @@
       }
     }
 
-    /** Open (the toggle) or ended ("Ended" and the closing time, no toggle). */
+    /** Open (the row with the toggle) or ended (no row: the header says "Ended" and when). */
     function showEnded(ended) {
-      root.hidden = false;
-      const toggle = root.querySelector(".live__toggle");
-      const label = root.querySelector(".live__ended");
-      if (toggle) toggle.hidden = ended;
-      if (label) label.hidden = !ended;
+      root.hidden = ended;
     }
 
     // -- held entries --------------------------------------------------------------------------

@@ -39,12 +39,12 @@
      after the last applied event, which replays everything missed. Held entries can still be
      inserted with their button while paused, because that is the reader's own action.
    - The blog closes (an event whose `page.closed` is true, or the stream's last message `end`,
-     or a poll answer with `closed: true`): the closed note and the closing note appear, the
-     stream ends (the server closes it too), the Live toggle goes away (`data-live-state`
-     `ended`), and the page only asks the polling endpoint every `data-live-closed-poll-ms`
-     (5 min) whether the blog was reopened, showing "Beendet" with the closing time instead; a
-     page rendered closed (`data-live-closed`) starts that way and opens no stream. When a reopening event comes, the notes go and the page is
-     live again.
+     or a poll answer with `closed: true`): the header's closed box ("Beendet" with the closing
+     time, then the closing note) appears, the stream ends (the server closes it too), the row
+     with the Live toggle goes away (`data-live-state` `ended`), and the page only asks the
+     polling endpoint every `data-live-closed-poll-ms` (5 min) whether the blog was reopened; a
+     page rendered closed (`data-live-closed`) starts that way and opens no stream. When a
+     reopening event comes, the box goes and the page is live again.
    - `reset` (the server cannot replay from our position), or a change of the blog's language,
      time zone or bylines (`show_authors`: every label, time or byline on the page would
      change; the page's setting is `data-live-authors`): live updates stop and the status

@@ -665,4 +665,7 @@ def test_stream_brings_an_older_page_to_the_fresh_render(
         assert model.page["headline"] == text_of(fresh, r'<h1 class="headline">(.*?)</h1>')
         assert model.page["title"] == text_of(fresh, r"<title>(.*?)</title>")
         assert model.page["stand"] == text_of(fresh, r'<p class="stand"><time [^>]*>(.*?)</time>')
-        assert model.page["closed"] == ('<p class="closed">' in fresh)
+        assert model.page["closed"] == ('<div class="closed">' in fresh)
+        if model.page["closed"]:
+            state = r'<p class="closed__state">[^<]*<time [^>]*>(.*?)</time>'
+            assert model.page["ended"] == text_of(fresh, state)

@@ -212,7 +212,7 @@ def test_entries_of_other_days_show_their_date(
 
 def test_closed_blog_says_so(client: TestClient, writer: Actions, admin: User, blog: Blog) -> None:
     writer.update_blog(admin, "hochwasser", {"status": "closed"})
-    assert "Dieser Liveblog ist beendet." in client.get(URL).text
+    assert '<p class="closed__state">Beendet <time datetime=' in client.get(URL).text
 
 
 def test_index_lists_open_blogs_then_ended_ones(
@@ -641,7 +641,7 @@ def test_page_follows_every_change_exactly(
 
     writer.update_blog(admin, "hochwasser", {"status": "closed"})
     check(urls)
-    assert "Dieser Liveblog ist beendet." in client.get(URL).text
+    assert '<p class="closed__state">Beendet <time' in client.get(URL).text
 
 
 def test_cache_hits_do_not_touch_the_database(
