@@ -1,4 +1,5 @@
-"""The ``liveblog`` command: serve, the demo, migrations, users, API tokens, export and import.
+"""The ``liveblog`` command: serve, the demo, migrations, users, API tokens, export and import,
+pruning photos.
 
 Every failure a user can cause ends in one line on standard error, ``liveblog: error: ...``,
 and a non-zero exit status: 2 when the command line does not parse, 1 for everything else.
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from liveblog import __version__
-from liveblog.actions import Actions
+from liveblog.actions import Actions, MediaStore
 from liveblog.config import Settings, SettingsError
 from liveblog.demo import banner, fresh_password, seed
 from liveblog.demo.brand import brand_environment, demo_brand
@@ -135,10 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke_token.set_defaults(handler=_token_revoke)
     # Subcommands in modules of their own; they import this module's helpers.
-    from liveblog import cli_transfer, cli_users
+    from liveblog import cli_media, cli_transfer, cli_users
 
     cli_users.add_commands(commands)
     cli_transfer.add_commands(commands)
+    cli_media.add_commands(commands)
     return parser
 
 
@@ -284,8 +286,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             upgrade(db)
             base_url = absolute_url(settings, None, "")
             if args.demo:
-                actions = Actions(db)
-                seeded = seed(actions)
+                actions = Actions(db, media_url=settings.media_url)
+                seeded = seed(actions, media=MediaStore.of(settings))
                 _, token = actions.create_token(seeded.admin.email)
                 password = fresh_password(actions, seeded.admin)
                 print(banner(base_url, seeded, token, password), flush=True)

@@ -102,7 +102,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     with _database(settings) as db:
         upgrade(db)
         try:
-            done = Actions(db).import_blog(data, replace=args.replace, new_ids=args.new_ids)
+            done = Actions(db, media_url=settings.media_url).import_blog(
+                data, replace=args.replace, new_ids=args.new_ids
+            )
         except InvalidInput as exc:
             raise CommandFailed(_problems(args.file, exc)) from exc
         except SlugTaken as exc:

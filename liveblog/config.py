@@ -190,7 +190,7 @@ class Settings:
         "bomb, say) is refused with 422 before it is decoded.",
     )
     ld_updates: int = _setting(
-        20,
+        10,
         "Newest entries a blog page's structured data (JSON-LD liveBlogUpdate) lists (0: none).",
     )
     feed_size: int = _setting(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from liveblog.actions import Actions
+from liveblog.actions import Actions, MediaStore
 from liveblog.config import Settings
 from liveblog.demo import DEMO_EMAIL, banner, load_content, seed
 from liveblog.demo.content import ContentError
@@ -216,6 +216,17 @@ def get(port: int, path: str) -> tuple[int, str]:
         connection.close()
 
 
+def head(port: int, path: str) -> tuple[int, str | None]:
+    """Status and Content-Type of a HEAD request."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("HEAD", path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type")
+    finally:
+        connection.close()
+
+
 def post(port: int, path: str, body: str, token: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -245,6 +256,7 @@ def test_liveblog_demo_serves_the_demo(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEBLOG_")}
     env["LIVEBLOG_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    env["LIVEBLOG_MEDIA_DIR"] = str(tmp_path / "media")
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     command = [str(Path(sys.executable).parent / "liveblog"), "demo", "--port", str(port)]
     with out.open("w") as stdout, err.open("w") as stderr:
@@ -257,6 +269,11 @@ def test_liveblog_demo_serves_the_demo(tmp_path: Path) -> None:
             assert status == 200, page
             assert "Sturmflut an der Nordermarsch" in page
             assert get(port, "/api/v1/docs")[0] == 200
+            # The demo's photo, uploaded at seeding into LIVEBLOG_MEDIA_DIR and served from it.
+            photo = page.split('<img src="', 1)[1].split('"', 1)[0]
+            assert photo.startswith("/media/"), photo
+            assert (tmp_path / "media" / photo.removeprefix("/media/")).is_file()
+            assert head(port, photo) == (200, "image/jpeg")
 
             printed = out.read_text()
             assert f"http://127.0.0.1:{port}/live/{GERMAN}" in printed
@@ -290,3 +307,31 @@ def live_actions_login(database: Path, email: str, password: str) -> bool:
         return False
     finally:
         db.dispose()
+
+
+def test_the_german_demo_shows_rich_entries(
+    db: Database, live_actions: Actions, tmp_path: Path
+) -> None:
+    """With a place for photos (as `liveblog demo` seeds it), the German blog shows a photo
+    with its caption and credit; it has a quote, an embed placeholder and an entry marked
+    "not independently verified" either way."""
+    store = MediaStore(tmp_path / "media", max_bytes=20_000_000, max_pixels=50_000_000)
+    seed(live_actions, media=store)
+    entries = all_entries(db, blog(db, GERMAN))
+    photos = [e for e in entries if '<figure class="photo">' in e.body_html]
+    assert len(photos) == 1
+    assert "Sandsäcke sichern die Deichkrone" in photos[0].body_html
+    assert "Foto: Hafenstadt-Kurier (Demo-Illustration)" in photos[0].body_html
+    assert {path.suffix for path in (tmp_path / "media").iterdir()} >= {".webp", ".jpg"}
+    assert sum('<figure class="quote">' in e.body_html for e in entries) == 1
+    assert sum('<figure class="embed"' in e.body_html for e in entries) == 1
+    assert sum(e.unverified for e in entries) == 1
+
+
+def test_without_a_place_for_photos_the_demo_shows_their_entries_as_text(
+    db: Database, live_actions: Actions
+) -> None:
+    seed(live_actions)
+    entries = all_entries(db, blog(db, GERMAN))
+    assert not any('<figure class="photo">' in e.body_html for e in entries)
+    assert any("Sickerstelle" in e.body for e in entries)

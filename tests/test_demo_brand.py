@@ -48,6 +48,7 @@ def test_liveblog_demo_serves_the_brand(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(uvicorn.Server, "run", fake_run)
     monkeypatch.setenv("LIVEBLOG_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.setenv("LIVEBLOG_MEDIA_DIR", str(tmp_path / "media"))
     for name in DEMO_BRAND:
         monkeypatch.delenv(f"LIVEBLOG_{name.upper()}", raising=False)
     assert cli.main(["demo", "--port", str(free_port())]) == 0

@@ -11,6 +11,7 @@ from liveblog.actions.base import Clock, CommitListener, Committed, utc_now
 from liveblog.actions.blogs import BLOG_FIELDS, BlogActions
 from liveblog.actions.entries import ANY_VERSION, ENTRY_FIELDS, IfMatch
 from liveblog.actions.imports import IdsTaken, ImportActions, Imported, SlugTaken
+from liveblog.actions.media import MediaActions, MediaStore, Pruned
 from liveblog.actions.members import MemberActions
 from liveblog.actions.presence import PresenceActions
 from liveblog.actions.sessions import Lifetimes, LoginFailed, NewSession, SessionActions
@@ -27,10 +28,11 @@ class Actions(
     UserActions,
     PresenceActions,
     ImportActions,
+    MediaActions,
 ):
     """Every write of the application, one module per aggregate (:mod:`.blogs`,
     :mod:`.entries` with :mod:`.workflow`, :mod:`.members`, :mod:`.sessions`, :mod:`.users`,
-    :mod:`.presence`, :mod:`.imports`).
+    :mod:`.presence`, :mod:`.imports`, :mod:`.media`).
     Stateless apart from its database, clock and listeners."""
 
 
@@ -49,7 +51,9 @@ __all__ = [
     "InvalidInput",
     "Lifetimes",
     "LoginFailed",
+    "MediaStore",
     "NewSession",
+    "Pruned",
     "SlugTaken",
     "utc_now",
 ]

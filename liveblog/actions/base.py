@@ -18,7 +18,7 @@ from liveblog.domain.errors import (
 )
 from liveblog.domain.models import Blog, BlogRole, Entry, Event, EventType, User
 from liveblog.domain.policy import Permission
-from liveblog.render import plain_text
+from liveblog.render import DEFAULT_MEDIA_URL, plain_text
 from liveblog.storage import audit
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import events as event_log
@@ -53,9 +53,11 @@ def utc_now() -> datetime:
 class ActionsBase:
     """The state of :class:`liveblog.actions.Actions`: its database, clock and listeners."""
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, *, clock: Clock = utc_now, media_url: str = "") -> None:
         self.db = db
         self.clock = clock
+        self.media_url = media_url or DEFAULT_MEDIA_URL
+        """Where the HTML rendered at write time shows photos from (``LIVEBLOG_MEDIA_URL``)."""
         self._listeners: list[tuple[CommitListener, Prepare | None]] = []
         self._access_listeners: list[Callable[[], None]] = []
 

@@ -8,7 +8,7 @@ from typing import Any, Final, Literal, TypedDict, Unpack
 
 from sqlalchemy import Connection
 
-from liveblog.actions import bylines, posting_once
+from liveblog.actions import bylines, posting_once, rendering
 from liveblog.actions.base import (
     ActionsBase,
     append_event,
@@ -26,16 +26,17 @@ from liveblog.domain.errors import (
 )
 from liveblog.domain.models import Blog, BlogRole, Entry, EntryStatus, Event, EventType, User
 from liveblog.domain.serialize import entry_payload
-from liveblog.render import markdown_to_html
 from liveblog.storage import entries as entry_rows
 from liveblog.storage import events as event_log
 from liveblog.storage import revisions
 from liveblog.storage.writer import Body, Done
 
-ENTRY_FIELDS = ("body", "headline", "key_event", "pinned", "source", "published_at")
+ENTRY_FIELDS = ("body", "headline", "key_event", "pinned", "source", "published_at", "unverified")
 EDIT_FIELDS = (*ENTRY_FIELDS, "correction", "minor", "status", "publish_at", "note", "authors")
-VISIBLE_EDITS = frozenset({"headline", "body", "source", "correction"})
-"""Changes that readers are told of ("updated 05:40") unless the edit is marked minor."""
+VISIBLE_EDITS = frozenset({"headline", "body", "source", "correction", "unverified"})
+"""Changes that readers are told of ("updated 05:40") unless the edit is marked minor. The
+"not independently verified" label is one: adding or removing it changes what the entry
+claims, as a changed text does."""
 ANY_VERSION: Final = "*"
 IfMatch = int | frozenset[int] | Literal["*"] | None
 """The versions an edit or deletion may apply to (the API's ``If-Match``): ``None`` when none was
@@ -44,11 +45,13 @@ named (refused: 428), one version or several (any of them), or :data:`ANY_VERSIO
 
 class NewEntry(TypedDict, total=False):
     """The optional fields of a post (:meth:`EntryActions.create_entry`), with their defaults:
-    no headline, not a key event, not pinned, no source, published now, no idempotency key."""
+    no headline, not a key event, not pinned, no source, published now, no idempotency key,
+    not marked "not independently verified"."""
 
     headline: str | None
     key_event: bool
     pinned: bool
+    unverified: bool
     source: str | None
     published_at: datetime | None
     idempotency_key: str | None
@@ -77,6 +80,7 @@ class EntryActions(ActionsBase):
         """Check a post and render its Markdown; the transaction that stores it."""
         headline, source = fields.get("headline"), fields.get("source")
         key_event, pinned = fields.get("key_event", False), fields.get("pinned", False)
+        unverified = fields.get("unverified", False)
         published_at, idempotency_key = fields.get("published_at"), fields.get("idempotency_key")
         now = self.clock()
         errors = rules.Collector()
@@ -86,15 +90,22 @@ class EntryActions(ActionsBase):
         flow = workflow.flow_of(errors, dict(fields), now)
         workflow.post_status(errors, flow, dict(fields))
         ids = bylines.asked(errors, dict(fields), optional=True).get("authors")
+        if not isinstance(unverified, bool):
+            errors.add("unverified", "must be true or false")
         errors.raise_if_any()
-        hashed = (slug, bylines.hashed(clean, ids), key_event, pinned, published_at, flow)
+        text = bylines.hashed(clean, ids)
+        if unverified:  # only when asked for: keys stored before the flag keep their hashes
+            text = {**text, "unverified": True}
+        hashed = (slug, text, key_event, pinned, published_at, flow)
         asked = posting_once.request_hash(*hashed) if key else ""
+        body_text = rendering.prepared(clean["body"])
         row = {
             "headline": clean["headline"],
             "body": clean["body"],
-            "body_html": markdown_to_html(clean["body"]),
+            "body_html": None,  # rendered for the blog: rendering.body_html
             "key_event": key_event,
             "pinned": pinned,
+            "unverified": unverified,
             "source": clean["source"],
             "published_at": when,
             "updated_at": when,
@@ -112,6 +123,7 @@ class EntryActions(ActionsBase):
                 earlier = posting_once.earlier_post(conn, blog, actor, key, asked, now)
                 if earlier is not None:
                     return Done(bylines.loaded(conn, earlier))
+            row["body_html"] = rendering.body_html(conn, blog, body_text, self.media_url)
             byline = bylines.of_post(conn, blog, actor, ids)
             if status is not EntryStatus.PUBLISHED:
                 values = {**row, "status": status.value, "publish_at": flow.publish_at}
@@ -160,7 +172,7 @@ class EntryActions(ActionsBase):
         }
         if text_changes:
             values.update(_entry_text(errors, **text_changes))
-        for flag in ("key_event", "pinned", "minor"):
+        for flag in ("key_event", "pinned", "minor", "unverified"):
             if flag in changes:
                 if not isinstance(changes[flag], bool):
                     errors.add(flag, "must be true or false")
@@ -176,13 +188,14 @@ class EntryActions(ActionsBase):
         flow = workflow.flow_of(errors, changes, now)
         values.update(bylines.asked(errors, changes))
         errors.raise_if_any()
-        if "body" in values:
-            values["body_html"] = markdown_to_html(values["body"])
+        body_text = rendering.prepared(values["body"]) if "body" in values else None
 
         def edit(conn: Connection) -> Done[Entry]:
             blog, role = blog_and_role(conn, slug, actor)
             current = bylines.loaded(conn, _entry_or_error(conn, blog.id, entry_id))
             _check_version(current, if_match)
+            if body_text is not None:
+                values["body_html"] = rendering.body_html(conn, blog, body_text, self.media_url)
             asked = bylines.resolved(conn, blog, values)
             if not current.published:
                 return self._edit_unpublished(conn, blog, role, current, actor, asked, flow, now)

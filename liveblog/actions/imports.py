@@ -1,7 +1,9 @@
 """Importing a blog from an export document (``liveblog import``), all in one transaction.
 
 The document is checked whole before the transaction (:func:`liveblog.domain.export_decode.decode`)
-and every body is rendered again from its Markdown (HTML is never taken from a file). Then:
+and every body is rendered again from its Markdown (HTML is never taken from a file; photos are
+not in the document, so a photo an entry shows, ``![alt](media:ID)``, shows its alt text until
+the entry is edited where the photo exists). Then:
 
 * Users are matched by e-mail; those the site does not know get accounts that are disabled and
   have no usable password (``storage.imports.UNUSABLE_HASH``). An import never makes an
@@ -77,7 +79,9 @@ class ImportActions(ActionsBase):
         :class:`IdsTaken`, or the blog as imported. Nothing is written unless all of it is."""
         now = self.clock()
         document = decode(data, now=now)
-        html = {e.id: markdown_to_html(e.body) for e in document.entries}
+        # The document carries no photos: a photo an entry shows is its alt text here.
+        language = document.blog.language
+        html = {e.id: markdown_to_html(e.body, language=language) for e in document.entries}
         slug = document.blog.slug
 
         def write(conn: Connection) -> Done[Imported]:
@@ -212,6 +216,7 @@ def _entries(
             "published_at": r.published_at,
             "correction": r.correction,
             "minor": r.minor,
+            "unverified": r.unverified,
         }
         for e in document.entries
         for r in e.revisions
@@ -249,6 +254,7 @@ def _entry_row(
         "status": entry.status.value,
         "publish_at": entry.publish_at,
         "review_note": entry.review_note,
+        "unverified": entry.unverified,
     }
 
 
@@ -276,6 +282,7 @@ def _tombstone_row(tombstone: Tombstone, blog_id: int) -> dict[str, Any]:
         "status": EntryStatus.PUBLISHED.value,
         "publish_at": None,
         "review_note": None,
+        "unverified": False,
     }
 
 

@@ -11,7 +11,20 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
 
+from liveblog.demo.picture import PICTURES
+
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class DemoPhoto:
+    """A photo shown after an entry's text: one of :data:`liveblog.demo.picture.PICTURES`,
+    uploaded like an editor's photo when the demo is seeded."""
+
+    picture: str
+    alt: str
+    credit: str
+    caption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,8 @@ class DemoEntry:
     source: str | None = None
     authors: tuple[str, ...] = ()
     """E-mail addresses of the blog's demo authors (the byline); empty: the demo admin."""
+    unverified: bool = False
+    photo: DemoPhoto | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,24 @@ def _entry(raw: dict[str, Any]) -> DemoEntry:
         pinned=raw.get("pinned", False) is True,
         source=_optional(raw, "source"),
         authors=_emails(raw),
+        unverified=raw.get("unverified", False) is True,
+        photo=_photo(raw.get("photo")),
+    )
+
+
+def _photo(raw: Any) -> DemoPhoto | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ContentError("photo must be an object")
+    picture = _typed(raw, "picture", str)
+    if picture not in PICTURES:
+        raise ContentError(f"photo: no picture named {picture!r}")
+    return DemoPhoto(
+        picture=picture,
+        alt=_typed(raw, "alt", str),
+        credit=_typed(raw, "credit", str),
+        caption=_optional(raw, "caption"),
     )
 
 

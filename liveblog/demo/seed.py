@@ -10,8 +10,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from liveblog.actions import Actions
-from liveblog.demo.content import DemoAuthor, DemoBlog, load_content
+from liveblog.actions import Actions, MediaStore
+from liveblog.demo.content import DemoAuthor, DemoBlog, DemoEntry, load_content
+from liveblog.demo.picture import PICTURES
 from liveblog.domain.errors import Conflict, Forbidden
 from liveblog.domain.models import Blog, Role, User
 from liveblog.storage import blogs as blog_rows
@@ -30,8 +31,14 @@ class Seeded:
     created_blogs: tuple[str, ...]
 
 
-def seed(actions: Actions, content: tuple[DemoBlog, ...] | None = None) -> Seeded:
-    """Create the demo admin and each demo blog that does not exist yet, with its entries."""
+def seed(
+    actions: Actions,
+    content: tuple[DemoBlog, ...] | None = None,
+    *,
+    media: MediaStore | None = None,
+) -> Seeded:
+    """Create the demo admin and each demo blog that does not exist yet, with its entries;
+    with ``media`` (where photos go), entries with a photo show it (without: their text only)."""
     content = load_content() if content is None else content
     admin, created_admin = _admin(actions)
     blogs: list[Blog] = []
@@ -43,7 +50,7 @@ def seed(actions: Actions, content: tuple[DemoBlog, ...] | None = None) -> Seede
             blogs.append(existing)
             continue
         try:
-            blogs.append(_create(actions, admin, demo))
+            blogs.append(_create(actions, admin, demo, media))
         except Conflict:  # another process opened it a moment ago
             with actions.db.read() as conn:
                 blogs.append(_must_exist(blog_rows.by_slug(conn, demo.slug), demo.slug))
@@ -69,7 +76,7 @@ def _admin(actions: Actions) -> tuple[User, bool]:
     return user, False
 
 
-def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
+def _create(actions: Actions, admin: User, demo: DemoBlog, media: MediaStore | None) -> Blog:
     """The blog, its authors and its entries, oldest first, published relative to the
     actions' clock."""
     blog = actions.create_blog(
@@ -87,7 +94,8 @@ def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
         actions.create_entry(
             admin,
             demo.slug,
-            body=entry.body,
+            body=_with_photo(actions, admin, demo.slug, entry, media),
+            unverified=entry.unverified,
             headline=entry.headline,
             key_event=entry.key_event,
             pinned=entry.pinned,
@@ -97,6 +105,26 @@ def _create(actions: Actions, admin: User, demo: DemoBlog) -> Blog:
         )
     with actions.db.read() as conn:
         return _must_exist(blog_rows.by_slug(conn, demo.slug), blog.slug)
+
+
+def _with_photo(
+    actions: Actions, admin: User, slug: str, entry: DemoEntry, media: MediaStore | None
+) -> str:
+    """The entry's text, and its photo after it (uploaded now) when there is one and a place
+    for photos."""
+    if entry.photo is None or media is None:
+        return entry.body
+    photo = entry.photo
+    uploaded = actions.upload_media(
+        admin,
+        slug,
+        PICTURES[photo.picture](),
+        media,
+        alt=photo.alt,
+        credit=photo.credit,
+        caption=photo.caption,
+    )
+    return f"{entry.body}\n\n![{photo.alt}](media:{uploaded.id})"
 
 
 def _author(actions: Actions, admin: User, slug: str, author: DemoAuthor) -> User:

@@ -30,6 +30,15 @@ class InvalidInput(DomainError):
         self.errors = errors
 
 
+class UnsupportedType(InvalidInput):
+    """A field holds a kind of content that is not taken at all (an upload that is no image
+    of a supported format)."""
+
+
+class TooLarge(InvalidInput):
+    """A field is larger than its limit (an upload over the size limit)."""
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist."""
 

@@ -73,6 +73,9 @@ class ExportedRevision:
     published_at: datetime
     correction: str | None
     minor: bool
+    unverified: bool = False
+    """Marked "not independently verified" in this version (documents that predate the flag
+    lack it: false)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class ExportedEntry:
     authors: tuple[str, ...]
     """The byline's e-mails in order; empty: the poster alone."""
     revisions: tuple[ExportedRevision, ...]
+    unverified: bool = False
+    """Readers see "not independently verified" (documents that predate the flag lack it:
+    false)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,7 @@ def _revision_json(revision: ExportedRevision) -> dict[str, Any]:
         "source": revision.source,
         "key_event": revision.key_event,
         "pinned": revision.pinned,
+        "unverified": revision.unverified,
         "published_at": rfc3339(revision.published_at),
         "correction": revision.correction,
         "minor": revision.minor,
@@ -180,6 +187,7 @@ def _entry_json(entry: ExportedEntry) -> dict[str, Any]:
         "source": entry.source,
         "key_event": entry.key_event,
         "pinned": entry.pinned,
+        "unverified": entry.unverified,
         "published_at": rfc3339(entry.published_at),
         "updated_at": rfc3339(entry.updated_at),
         "version": entry.version,

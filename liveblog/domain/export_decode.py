@@ -332,6 +332,7 @@ class _Reader:
             poster=self.email(at("poster"), raw["poster"], known),
             authors=authors,
             revisions=revisions,
+            unverified=raw.get("unverified", False),
         )
 
     def body(self, where: str, value: str) -> str:
@@ -374,6 +375,7 @@ class _Reader:
                 f"{where}/correction", raw["correction"], max_len=rules.MAX_CORRECTION
             ),
             minor=raw["minor"],
+            unverified=raw.get("unverified", False),
         )
 
     def numbered(

@@ -26,14 +26,24 @@ def _text(max_len: int, *, nullable: bool = False, required: bool = False) -> di
     return schema
 
 
-def _object(properties: dict[str, Any], description: str) -> dict[str, Any]:
+def _object(
+    properties: dict[str, Any], description: str, *, optional: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """An object of exactly these properties, each required but the ``optional`` ones (fields
+    added to version 1 later: documents written before them lack them)."""
     return {
         "type": "object",
         "description": description,
         "properties": properties,
-        "required": list(properties),
+        "required": [name for name in properties if name not in optional],
         "additionalProperties": False,
     }
+
+
+_UNVERIFIED = {
+    "type": "boolean",
+    "description": "Not independently verified: readers see a label. Missing: false.",
+}
 
 
 _TIME = {"$ref": "#/$defs/time"}
@@ -126,6 +136,7 @@ SCHEMA: dict[str, Any] = {
                 "source": _text(rules.MAX_SOURCE, nullable=True),
                 "key_event": {"type": "boolean"},
                 "pinned": {"type": "boolean"},
+                "unverified": _UNVERIFIED,
                 "published_at": _TIME,
                 "updated_at": _TIME,
                 "version": _COUNT,
@@ -150,6 +161,7 @@ SCHEMA: dict[str, Any] = {
                 },
             },
             "An entry; its body is Markdown (the HTML is rendered again on import).",
+            optional=frozenset({"unverified"}),
         ),
         "revision": _object(
             {
@@ -161,11 +173,13 @@ SCHEMA: dict[str, Any] = {
                 "source": _text(rules.MAX_SOURCE, nullable=True),
                 "key_event": {"type": "boolean"},
                 "pinned": {"type": "boolean"},
+                "unverified": _UNVERIFIED,
                 "published_at": _TIME,
                 "correction": _text(rules.MAX_CORRECTION, nullable=True),
                 "minor": {"type": "boolean"},
             },
             "One version of an entry's content.",
+            optional=frozenset({"unverified"}),
         ),
         "tombstone": _object(
             {"id": _ID, "version": _COUNT, "deleted_at": _TIME},

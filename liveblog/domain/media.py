@@ -19,6 +19,13 @@ from datetime import datetime
 MEDIA_SCHEME = "media:"
 """How an entry's Markdown names an uploaded photo: ``media:12``."""
 
+MAX_ALT = 1_000
+"""Longest alt text of a photo, in characters."""
+MAX_CREDIT = 300
+"""Longest credit of a photo (``Foto: …``), in characters."""
+MAX_CAPTION = 1_000
+"""Longest caption of a photo, in characters."""
+
 _REFERENCE = re.compile(r"\]\(\s*<?media:(\d{1,18})\b")
 
 

@@ -115,6 +115,8 @@ class Entry:
     """When a scheduled entry is to be published (UTC); ``None`` for every other status."""
     review_note: str | None = None
     """An editor's note to the author of a draft sent back from review."""
+    unverified: bool = False
+    """Readers see "not independently verified" at the top of the entry."""
     authors: tuple[Author, ...] = field(default=(), compare=False)
     """The byline in order (the poster alone unless others were named); filled by the reads
     that show entries (``storage.bylines``), empty in rows read without them. Not part of
@@ -148,6 +150,8 @@ class Revision:
     correction: str | None
     minor: bool
     """Marked by its editor as a small fix readers are not told about."""
+    unverified: bool = False
+    """The entry was marked "not independently verified" in this version."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ class PublicEntry:
     blog's headline."""
     pinned: bool
     """Kept at the top of the reader page (a blog has at most one)."""
+    unverified: bool
+    """Not independently verified: readers see a label saying so at the top of the entry
+    (pages, live updates, feeds, structured data)."""
     source: str | None
     """An optional single line naming where the news comes from."""
     published_at: datetime
@@ -71,6 +74,7 @@ class PublicEntry:
             body_html=entry.body_html,
             key_event=entry.key_event,
             pinned=entry.pinned,
+            unverified=entry.unverified,
             source=entry.source,
             published_at=entry.published_at,
             updated_at=entry.updated_at,

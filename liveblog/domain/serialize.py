@@ -14,6 +14,8 @@ from liveblog.domain.public import PublicEntry
 _PUBLIC_FIELDS = tuple(f.name for f in fields(PublicEntry))
 _OPTIONAL = frozenset({"authors"})
 """Fields that payloads stored before they existed lack."""
+_MISSING_MEANS: dict[str, Any] = {"unverified": False}
+"""Fields that payloads stored before they existed lack, with the value that means then."""
 _PUBLIC_TIMES = frozenset(
     name
     for name, hint in get_type_hints(PublicEntry).items()
@@ -67,6 +69,7 @@ def entry_payload(entry: Entry, *, authors: bool = True) -> dict[str, Any]:
 
 def entry_from_payload(payload: dict[str, Any]) -> PublicEntry:
     """The entry an event payload describes (a visible entry: deleted ones carry no content)."""
+    payload = {**_MISSING_MEANS, **payload}
     values: dict[str, Any] = {
         name: payload[name] for name in _PUBLIC_FIELDS if name in payload or name not in _OPTIONAL
     }

@@ -37,6 +37,7 @@ def entry_from_row(row: RowMapping) -> Entry:
         status=EntryStatus(row["status"]),
         publish_at=row["publish_at"],
         review_note=row["review_note"],
+        unverified=row["unverified"],
     )
 
 

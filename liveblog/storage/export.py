@@ -132,6 +132,7 @@ def _entry(
             _with_editor(revision, emails.get(editor) if editor is not None else None)
             for revision, editor in history
         ),
+        unverified=entry.unverified,
     )
 
 
@@ -167,6 +168,7 @@ def _revisions(
             published_at=row["published_at"],
             correction=row["correction"],
             minor=row["minor"],
+            unverified=row["unverified"],
         )
         found.setdefault(int(row["entry_id"]), []).append((revision, row["editor_id"]))
     return found

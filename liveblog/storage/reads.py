@@ -150,13 +150,16 @@ def pinned(conn: Connection, blog_id: int) -> Entry | None:
 
 def naming_key_event(query: Select[Any], blog_id: Any) -> Select[Any]:
     """``query`` narrowed to the key event that names a blog's headline: the newest visible key
-    event with a headline of the blog ``blog_id`` (an id, a bound parameter or a column)."""
+    event with a headline of the blog ``blog_id`` (an id, a bound parameter or a column). An
+    entry marked "not independently verified" never names it: the headline carries no label,
+    and a claim nobody could check must not stand there as the news."""
     return (
         query.where(
             entries.c.blog_id == blog_id,
             entries.c.key_event.is_(True),
             visible(),
             entries.c.headline.is_not(None),
+            entries.c.unverified.is_(False),
         )
         .order_by(entries.c.published_at.desc(), entries.c.id.desc())
         .limit(1)

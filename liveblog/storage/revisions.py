@@ -65,6 +65,7 @@ def _content(entry: Entry) -> dict[str, Any]:
         "pinned": entry.pinned,
         "published_at": entry.published_at,
         "correction": entry.correction,
+        "unverified": entry.unverified,
     }
 
 
@@ -91,6 +92,7 @@ def of_entry(conn: Connection, entry_id: int) -> list[Revision]:
             published_at=row["published_at"],
             correction=row["correction"],
             minor=row["minor"],
+            unverified=row["unverified"],
         )
         for row in rows
     ]

@@ -25,10 +25,11 @@ from liveblog.pubsub import broker_from_url
 from liveblog.pubsub.hub import ProcessHub
 from liveblog.storage.database import Database
 from liveblog.storage.migrate import upgrade
-from liveblog.web import api, brand_routes, desk, errors, health
+from liveblog.web import api, brand_routes, desk, errors, health, media_files
 from liveblog.web.api import fast_post
 from liveblog.web.api.cached_reads import CachedEntryReads
 from liveblog.web.brand import brand_of
+from liveblog.web.cached_page import page_policy
 from liveblog.web.desk.feed import DeskFeeds
 from liveblog.web.desk.stream import DESK_STREAM_PATH
 from liveblog.web.head import HeadAsGet
@@ -47,7 +48,6 @@ from liveblog.web.scheduler import Scheduler
 from liveblog.web.security_headers import (
     CONTENT_SECURITY_POLICY,
     SecurityHeaders,
-    with_images_from,
     with_inline_scripts,
 )
 from liveblog.web.services import Services
@@ -71,11 +71,11 @@ def create_app(
     migrate: bool = True,
 ) -> FastAPI:
     settings = settings or Settings.from_env()
-    brand = brand_of(settings)  # a brand setting the pages cannot use stops here
+    brand_of(settings)  # a brand setting the pages cannot use stops here
     db = db or Database(settings.database_url)
     if migrate:
         upgrade(db)
-    actions = Actions(db, clock=clock)
+    actions = Actions(db, clock=clock, media_url=settings.media_url)
     pages = PageCache(settings, db)
     actions.on_commit(pages.invalidate)
     tokens = TokenCache(settings.token_cache_seconds)
@@ -141,14 +141,19 @@ def create_app(
     services = app.state.services
     reader_key = partial(key_for, cursor_key=lambda: services.cursor_key)
     output_key = outputs.output_keys(settings, clock)
-    app.page_policy = with_images_from(brand.image_origin)
+    app.page_policy = page_policy(settings)
     app.fast_path = ReaderFastPath(pages, keys=(reader_key, polling.poll_key_for, output_key))
     app.entry_reads = CachedEntryReads(services)
     errors.install(app)
-    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_request_bytes,
+        upload_bytes=settings.media_max_bytes,
+    )
     app.add_middleware(FormLimits, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(brand_routes.router)
+    app.include_router(media_files.router)
     app.include_router(route.router)
     app.include_router(reader_router)
     app.include_router(embed.router)

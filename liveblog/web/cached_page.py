@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -30,7 +31,7 @@ from liveblog.web.encodings import (
     preferred,
 )
 from liveblog.web.reader.models import Rendered
-from liveblog.web.security_headers import page_headers, with_images_from
+from liveblog.web.security_headers import framing_embeds, page_headers, with_images_from
 
 RawHeaders = list[tuple[bytes, bytes]]
 Headers = tuple[tuple[bytes, bytes], ...]
@@ -80,6 +81,20 @@ class Variant:
         return header_lines(self.headers)
 
 
+def page_policy(settings: Settings) -> str:
+    """The pages' ``Content-Security-Policy``: images from the logo's host and the photos' host
+    too, when either is another site."""
+    return with_images_from(brand_of(settings).image_origin, origin_of(settings.media_url))
+
+
+def origin_of(url: str) -> str:
+    """``https://cdn.example`` of ``https://cdn.example/photos``; empty for a path."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
 @dataclass(frozen=True, eq=False)
 class CachedPage:
     """A page ready to send: bytes, ETag and both header sets (200 and 304) built once, and its
@@ -97,7 +112,7 @@ class CachedPage:
     @classmethod
     def build(cls, rendered: Rendered, settings: Settings) -> CachedPage:
         body = rendered.html.encode()
-        common = page_headers(with_images_from(brand_of(settings).image_origin))
+        common = page_headers(page_policy(settings))
         if rendered.status != 200:
             # Errors are not stored by browsers or CDNs: the entry may appear a second later.
             headers = [
@@ -115,13 +130,16 @@ class CachedPage:
         validators = [("ETag", etag), ("Cache-Control", cache_control)]
         # A page's own header replaces the common one of that name (the embed's policy).
         own = {name.lower() for name, _ in rendered.headers}
-        headers = [
-            ("Content-Type", rendered.content_type),
-            ("Content-Length", str(len(body))),
-            *validators,
-            *rendered.headers,
-            *(h for h in common if h[0].lower() not in own),
-        ]
+        headers = framing_embeds(
+            [
+                ("Content-Type", rendered.content_type),
+                ("Content-Length", str(len(body))),
+                *validators,
+                *rendered.headers,
+                *(h for h in common if h[0].lower() not in own),
+            ],
+            body,
+        )
         page = cls._ok(body, etag, rendered.version, headers, validators, rendered.content_type)
         return replace(page, brotli_quality=PAGE_QUALITY)
 

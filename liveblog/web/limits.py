@@ -3,19 +3,37 @@
 API writes (:class:`RequestLimits`): the request body must be JSON (415 otherwise), no larger
 than ``max_request_bytes`` (413 otherwise) and UTF-8, as RFC 8259 requires of JSON between
 systems (400 ``malformed-json`` otherwise, like any other bad JSON: Python's decoder would let
-encoded surrogates through, and guess at UTF-16 and UTF-32). Desk forms (:class:`FormLimits`):
-no larger than ``max_request_bytes`` either (an HTML 413)."""
+encoded surrogates through, and guess at UTF-16 and UTF-32). The one exception is a photo upload
+(``POST /api/v1/blogs/{slug}/media``): ``multipart/form-data`` (415 otherwise), no larger than
+``media_max_bytes`` plus :data:`MULTIPART_OVERHEAD` (413 otherwise), and at most
+:data:`UPLOADS_AT_ONCE` of them per process are read and processed at a time (503 with
+``Retry-After`` beyond: a body is held in memory until its photo is stored). Desk forms
+(:class:`FormLimits`): no larger than ``max_request_bytes`` either (an HTML 413).
+
+Either way the bytes are counted as they arrive, so neither a chunked body nor a
+``Content-Length`` that lies lets more through."""
 
 from __future__ import annotations
 
 import email.message
+import re
 
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from liveblog.domain.errors import FieldError
 from liveblog.web.problems import problem
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+UPLOAD_PATH = re.compile(r"/api/v1/blogs/[^/]+/media")
+"""The one API write whose body is a multipart form (a photo upload)."""
+MULTIPART_OVERHEAD = 65_536
+"""Bytes an upload may have beyond its file: the form's boundaries and part headers, the alt
+text, credit and caption (a few thousand characters at most)."""
+UPLOADS_AT_ONCE = 4
+"""Photo uploads a process reads and works on at a time: what uploads can make it hold is at
+most this many bodies of ``media_max_bytes``."""
+UPLOAD_RETRY_SECONDS = 5
 
 
 def is_json(content_type: str) -> bool:
@@ -27,11 +45,22 @@ def is_json(content_type: str) -> bool:
     )
 
 
+def is_multipart(content_type: str) -> bool:
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message.get_content_type() == "multipart/form-data"
+
+
 class RequestLimits:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str = "/api/") -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, upload_bytes: int = 0, prefix: str = "/api/"
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes + MULTIPART_OVERHEAD
         self.prefix = prefix
+        self.uploads = 0
+        """Uploads being read or worked on now (this process's event loop only)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -42,6 +71,9 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"]):
+            await self._upload(scope, receive, send, headers)
+            return
         if not is_json(headers.get("content-type", "")):
             response = problem(
                 415,
@@ -50,26 +82,9 @@ class RequestLimits:
             )
             await response(scope, receive, send)
             return
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        body = await self._body(scope, receive, send, headers, self.max_bytes)
+        if body is None:
             return
-        # Read the body now (bounded) so a chunked request cannot slip past the limit.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -82,12 +97,77 @@ class RequestLimits:
             return
         await self.app(scope, replaying(body, receive), send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _upload(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
+    ) -> None:
+        if not is_multipart(headers.get("content-type", "")):
+            response = problem(
+                415,
+                "send the photo as a form with Content-Type: multipart/form-data",
+                type_="unsupported-media-type",
+            )
+            await response(scope, receive, send)
+            return
+        if self.uploads >= UPLOADS_AT_ONCE:
+            response = problem(
+                503,
+                f"{UPLOADS_AT_ONCE} photos are being uploaded here at this moment: "
+                "try again in a few seconds",
+                type_="too-many-uploads",
+                headers={"Retry-After": str(UPLOAD_RETRY_SECONDS)},
+            )
+            await response(scope, receive, send)
+            return
+        self.uploads += 1
+        try:
+            body = await self._body(scope, receive, send, headers, self.upload_bytes, field="file")
+            if body is not None:
+                await self.app(scope, replaying(body, receive), send)
+        finally:
+            self.uploads -= 1
+
+    async def _body(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        limit: int,
+        *,
+        field: str | None = None,
+    ) -> bytes | None:
+        """The whole request body, read now and counted as it arrives (so neither a chunked
+        request nor a wrong ``Content-Length`` slips past ``limit``); ``None`` once a 413 is
+        sent or the client has gone."""
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit, field)
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit, field)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _too_large(
+        self, scope: Scope, receive: Receive, send: Send, limit: int, field: str | None
+    ) -> None:
+        detail = f"the request body is larger than the limit of {limit} bytes"
         response = problem(
             413,
-            f"the request body is larger than the limit of {self.max_bytes} bytes",
+            detail,
             type_="payload-too-large",
-            max_bytes=self.max_bytes,
+            errors=[FieldError(field, detail)] if field else None,
+            max_bytes=limit,
         )
         await response(scope, receive, send)
 

@@ -21,6 +21,8 @@ from liveblog.domain.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    TooLarge,
+    UnsupportedType,
 )
 from liveblog.web.auth import Unauthorized
 
@@ -78,6 +80,8 @@ DOMAIN_PROBLEMS: dict[type[DomainError], DomainProblem] = {
     Gone: DomainProblem(410, "gone", "Gone"),
     PreconditionFailed: DomainProblem(412, "stale-version", "Precondition Failed"),
     InvalidInput: DomainProblem(422, "invalid-input", "Invalid input"),
+    TooLarge: DomainProblem(413, "payload-too-large", "Request Entity Too Large"),
+    UnsupportedType: DomainProblem(415, "unsupported-media-type", "Unsupported Media Type"),
     PreconditionRequired: DomainProblem(428, "version-required", "Precondition Required"),
 }
 """Each domain error class and what it maps to; a subclass not listed maps as its nearest

@@ -11,6 +11,10 @@ to ``http.response.start``:
   :func:`with_images_from` widens for a logo on another host, ``LIVEBLOG_SITE_LOGO``; or the
   page's own, e.g. the API docs' with the hash of their inline script, or a blog's embed, which
   the blog's ``embed_origins`` may frame: :func:`framed_by`) and ``Referrer-Policy``.
+
+A reader page that shows an embed placeholder of another site's post or video may also frame
+what a reader chose to load (:func:`framing_embeds`: ``frame-src``, exactly
+:data:`liveblog.domain.embeds.FRAME_ORIGINS`); every other page frames nothing.
 """
 
 from __future__ import annotations
@@ -21,9 +25,17 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from liveblog.domain.embeds import FRAME_ORIGINS
+
 _OWN_RESOURCES = "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
 CONTENT_SECURITY_POLICY = f"{_OWN_RESOURCES}; frame-ancestors 'self'"
 """Pages load nothing from other hosts and may be framed only by the site itself."""
+EMBED_FRAMES = "frame-src " + " ".join(FRAME_ORIGINS)
+"""What a page with embeds of other sites' posts and videos may frame (embeds.js loads them
+after a reader's click): their providers' origins, nothing else."""
+_EMBED_PLACEHOLDER = b'<figure class="embed"'
+"""How an embed's placeholder starts in a page (liveblog.render; an editor's text cannot
+produce it: its quotes and brackets are escaped)."""
 
 
 def framed_by(sources: str) -> str:
@@ -32,12 +44,28 @@ def framed_by(sources: str) -> str:
     return f"{_OWN_RESOURCES}; frame-ancestors {sources}"
 
 
-def with_images_from(origin: str) -> str:
-    """:data:`CONTENT_SECURITY_POLICY`, also allowing images from ``origin`` (the site's logo on
-    another host, ``LIVEBLOG_SITE_LOGO``) and from nowhere else; empty: the policy as it is."""
-    if not origin:
+def framing_embeds(headers: list[tuple[str, str]], html: bytes) -> list[tuple[str, str]]:
+    """``headers`` of the page ``html``, its ``Content-Security-Policy`` with
+    :data:`EMBED_FRAMES` when the page shows an embed placeholder (as is otherwise). Pages
+    without one stay as strict as the rest, and their first view as small: the list is long.
+    (A page's template includes embeds.js under the same condition; an embed that arrives later
+    through live updates reloads the page at the reader's click.)"""
+    if _EMBED_PLACEHOLDER not in html:
+        return headers
+    return [
+        (name, f"{value}; {EMBED_FRAMES}" if name.lower() == "content-security-policy" else value)
+        for name, value in headers
+    ]
+
+
+def with_images_from(*origins: str) -> str:
+    """:data:`CONTENT_SECURITY_POLICY`, also allowing images from ``origins`` (the site's logo
+    on another host, ``LIVEBLOG_SITE_LOGO``; photos on a CDN, ``LIVEBLOG_MEDIA_URL``) and from
+    nowhere else; empty ones are left out, and with none the policy is as it is."""
+    wanted = " ".join(dict.fromkeys(origin for origin in origins if origin))
+    if not wanted:
         return CONTENT_SECURITY_POLICY
-    return f"{CONTENT_SECURITY_POLICY}; img-src 'self' {origin}"
+    return f"{CONTENT_SECURITY_POLICY}; img-src 'self' {wanted}"
 
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"

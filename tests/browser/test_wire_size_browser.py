@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
+from liveblog.actions import MediaStore
 from liveblog.config import Settings
 from liveblog.demo.brand import demo_brand
 from liveblog.demo.seed import seed
@@ -24,9 +25,14 @@ BUDGET = 16_000  # bytes: 16 kB as DevTools counts them
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     directory: Path = tmp_path_factory.mktemp("demo-wire")
-    settings = demo_settings(Settings(database_url=f"sqlite:///{directory / 'demo.db'}"))
+    settings = demo_settings(
+        Settings(
+            database_url=f"sqlite:///{directory / 'demo.db'}", media_dir=str(directory / "media")
+        )
+    )
     app = create_app(settings)
-    seeded = seed(app.state.services.actions)
+    # As `liveblog demo` seeds it: with the photo (below the first screen, so not fetched).
+    seeded = seed(app.state.services.actions, media=MediaStore.of(settings))
     yield from serving(app, seeded.admin, settings)
 
 

@@ -29,6 +29,7 @@ from liveblog.web import create_app
 from liveblog.web.outputs.routes import OUTPUT_PATHS
 from liveblog.web.reader.embed import EMBED_PATH
 from liveblog.web.reader.embed_code import OEMBED_PATH
+from tests import photos
 from tests.web.desk.sessions import ORIGIN, PASSWORD, DeskClient, Team, anonymous, log_in, team
 
 KINDS = ("anonymous", "outsider", "contributor", "editor", "owner", "admin")
@@ -60,6 +61,8 @@ class Call:
     params: dict[str, Any] = field(default_factory=dict)
     body: dict[str, Any] | None = None
     query: str = ""
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    """A multipart form's files (``body`` then its other fields)."""
 
 
 Prepare = Callable[[World, str], Call]
@@ -156,6 +159,12 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], Prepare]] = {
         (401, 404, 204, 204, 204, 204),
         _body(lambda: {"client": "matrix-page-0000000000", "editing": None}),
     ),
+    ("POST", "/api/v1/blogs/{slug}/media"): (
+        (401, 403, 201, 201, 201, 201),
+        lambda world, kind: Call(
+            body={"alt": "Deich"}, files={"file": ("a.png", photos.png(500, 300), "image/png")}
+        ),
+    ),
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/revisions"): (
         (401, 404, 200, 200, 200, 200),
         _entry,
@@ -246,7 +255,12 @@ def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     directory: Path = tmp_path_factory.mktemp("matrix")
-    app = create_app(Settings(database_url=f"sqlite:///{directory / 'liveblog.db'}"))
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{directory / 'liveblog.db'}",
+            media_dir=str(directory / "media"),
+        )
+    )
     actions = app.state.services.actions
     admin = actions.create_user("admin@example.org", "admin", PASSWORD, language="en")
     target = actions.create_user("target@example.org", "user", PASSWORD)
@@ -277,6 +291,8 @@ def _send(world: World, kind: str, method: str, path: str, call: Call) -> int:
     headers["If-Match"] = "*"
     if desk:
         headers["X-CSRF-Token"] = desk.csrf_token
+    if call.files is not None:
+        return client.post(url, data=call.body, files=call.files, headers=headers).status_code
     return client.request(method, url, json=call.body, headers=headers).status_code
 
 

@@ -8,6 +8,7 @@ from liveblog.web.api import (
     entries,
     export,
     log,
+    media,
     members,
     presence,
     preview,
@@ -27,6 +28,7 @@ router.include_router(queue.router)
 router.include_router(presence.router)
 router.include_router(export.router)
 router.include_router(preview.router)
+router.include_router(media.router)
 router.include_router(polling.router)
 
 __all__ = ["router"]

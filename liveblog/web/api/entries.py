@@ -161,7 +161,15 @@ def patch_entry(
     """Edit fields of an entry; ``null`` clears ``headline`` or ``source``; ``authors``
     replaces the byline."""
     changes = payload.model_dump(exclude_unset=True)
-    for required in ("body", "key_event", "pinned", "published_at", "minor", "authors"):
+    for required in (
+        "body",
+        "key_event",
+        "pinned",
+        "unverified",
+        "published_at",
+        "minor",
+        "authors",
+    ):
         if required in changes and changes[required] is None:
             raise InvalidInput([FieldError(required, "must not be null")])
     entry = services.actions.update_entry(

@@ -4,6 +4,9 @@ The desk's preview follows the typing with this endpoint, so what an editor sees
 HTML the reader page will show: the server's own renderer and sanitiser
 (:func:`liveblog.render.markdown_to_html`), never a second one in the browser. Hostile Markdown
 (``<script>``, ``javascript:`` links) gives the same sanitised HTML as it would on the page.
+Photos of the blog show as on the page, embeds as their placeholder in the blog's language
+(:func:`liveblog.actions.rendering.preview_html`); a photo the blog does not have shows its alt
+text here (posting it is refused).
 
 Members of the blog (any role that opens its desk) may preview; nothing is written. Like every
 API write, a request authenticated by the session cookie needs ``X-CSRF-Token`` and ``Origin``.
@@ -16,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from liveblog.actions.rendering import preview_html
 from liveblog.domain import policy
 from liveblog.domain.models import User
 from liveblog.domain.rules import MAX_BODY
-from liveblog.render import markdown_to_html
 from liveblog.web.access import blog_for
 from liveblog.web.api.blogs import _PROBLEMS
 from liveblog.web.auth import CurrentUser
@@ -37,9 +40,10 @@ class PreviewOut(BaseModel):
     html: str = Field(description="The sanitised HTML readers would get for `body`.")
 
 
-def _check_access(services: Services, user: User, slug: str) -> None:
+def _render(services: Services, user: User, slug: str, body: str) -> str:
     with services.db.read() as conn:
-        blog_for(conn, user, slug, policy.Permission.VIEW_DESK)
+        blog, _ = blog_for(conn, user, slug, policy.Permission.VIEW_DESK)
+        return preview_html(conn, blog, body, services.actions.media_url)
 
 
 @router.post("/blogs/{slug}/preview", response_model=PreviewOut, responses=_PROBLEMS)
@@ -47,6 +51,5 @@ async def preview(
     slug: str, payload: PreviewIn, user: CurrentUser, services: ServicesDep
 ) -> JSONResponse:
     """Render ``body`` as the reader page would (members of the blog only; writes nothing)."""
-    await run_in_threadpool(_check_access, services, user, slug)
-    html = await run_in_threadpool(markdown_to_html, payload.body)
+    html = await run_in_threadpool(_render, services, user, slug, payload.body)
     return JSONResponse({"html": html}, headers={"Cache-Control": "no-store"})

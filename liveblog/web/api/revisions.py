@@ -56,6 +56,7 @@ def revision_payload(revision: Revision) -> dict[str, Any]:
         "published_at": rfc3339(revision.published_at),
         "correction": revision.correction,
         "minor": revision.minor,
+        "unverified": revision.unverified,
     }
 
 

@@ -109,6 +109,11 @@ class EntryCreate(BaseModel):
     headline: StrictStr | None = Field(None, max_length=rules.MAX_HEADLINE)
     key_event: StrictBool = False
     pinned: StrictBool = False
+    unverified: StrictBool = Field(
+        False,
+        description="Not independently verified: readers see a label saying so at the top of "
+        "the entry, in feeds and in structured data.",
+    )
     source: StrictStr | None = Field(
         None, max_length=rules.MAX_SOURCE, examples=["according to news agencies"]
     )
@@ -137,6 +142,11 @@ class EntryPatch(BaseModel):
     headline: StrictStr | None = Field(None, max_length=rules.MAX_HEADLINE)
     key_event: StrictBool | None = None
     pinned: StrictBool | None = None
+    unverified: StrictBool | None = Field(
+        None,
+        description="Mark the entry as not independently verified (true) or take the label "
+        "away (false); either is an edit kept in its history.",
+    )
     source: StrictStr | None = Field(None, max_length=rules.MAX_SOURCE)
     published_at: AwareDatetime | None = None
     correction: StrictStr | None = Field(
@@ -176,6 +186,7 @@ class EntryOut(BaseModel):
     body_html: str
     key_event: bool
     pinned: bool
+    unverified: bool = Field(description="Not independently verified: readers see a label.")
     source: str | None
     published_at: str
     updated_at: str = Field(description="The last change of any kind (RFC 3339).")
@@ -223,6 +234,7 @@ class RevisionOut(BaseModel):
     published_at: str
     correction: str | None
     minor: bool
+    unverified: bool = Field(description="Marked not independently verified in this version.")
 
 
 class RevisionList(BaseModel):

@@ -81,6 +81,7 @@ ACTIONS = {
     "entry.discarded": N_("deleted a draft"),
     "blog.imported": N_("imported the blog"),
     "blog.replaced": N_("replaced the blog by an import"),
+    "media.uploaded": N_("uploaded a photo"),
 }
 DONE = {
     "created": N_("The blog has been created."),

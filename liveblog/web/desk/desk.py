@@ -1,8 +1,10 @@
 """``/admin/blogs/{slug}``: a blog's desk, where its editors post, edit, pin and delete live.
 
-The page is rendered here in the user's language; four small scripts bring it to life:
+The page is rendered here in the user's language; small scripts bring it to life:
 ``static/desk.js`` (shared helpers), ``desk-entries.js`` (the live list), ``desk-edit.js``
-(editing, conflicts, pin, key event, delete) and ``desk-compose.js`` (draft, preview, posting).
+(editing, conflicts, pin, key event, delete), ``desk-media.js`` (photos: upload by picker, drag
+and drop or paste to ``POST .../media``, alt text, credit, caption) and ``desk-compose.js``
+(draft, preview, posting).
 The site's Content-Security-Policy allows no inline script, so settings and labels are data
 attributes. Entries are shown exactly as readers see them, with the reader's own markup
 (:func:`liveblog.web.reader.pages.entry_view` and the ``entry_article`` macro), in the blog's
@@ -36,6 +38,7 @@ from starlette.responses import HTMLResponse
 
 from liveblog.domain import policy
 from liveblog.domain.errors import NotFound
+from liveblog.domain.media import MAX_ALT, MAX_CAPTION, MAX_CREDIT
 from liveblog.domain.models import Blog, BlogRole, User
 from liveblog.domain.pagination import Order
 from liveblog.domain.public import PublicEntry
@@ -65,6 +68,8 @@ _ROLE_NOTES = {
     ),
     None: N_("You are an admin: you may do everything here."),
 }
+_UNVERIFIED = N_("Not independently verified")
+"""The readers' label (:mod:`liveblog.web.reader.models`), shown by the preview while ticked."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,25 @@ async def desk_page(request: Request, slug: str, session: DeskSession) -> HTMLRe
         # The desk stream (queue, who else is here) and this page's id in it.
         desk_stream={"url": stream_url(blog.slug), "client": secrets.token_urlsafe(18)},
         draft_key=f"liveblog.desk.draft.{blog.slug}",
-        limits={"headline": MAX_HEADLINE, "body": MAX_BODY, "source": MAX_SOURCE},
+        limits={
+            "headline": MAX_HEADLINE,
+            "body": MAX_BODY,
+            "source": MAX_SOURCE,
+            "alt": MAX_ALT,
+            "credit": MAX_CREDIT,
+            "caption": MAX_CAPTION,
+            "media": services.settings.media_max_bytes,
+            "media_mb": _megabytes(services.settings.media_max_bytes),
+        },
+        # The preview shows the reader's label in the blog's language, as readers will see it.
+        unverified_label=i18n.translator(blog.language)(_UNVERIFIED),
     )
+
+
+def _megabytes(size: int) -> str:
+    """A byte limit as whole (or one decimal of) megabytes, for the desk's upload message."""
+    mb = size / 1_048_576
+    return f"{mb:.0f}" if mb >= 10 or mb == int(mb) else f"{mb:.1f}"
 
 
 def _links(user: User, role: BlogRole | None, slug: str, language: str) -> list[tuple[str, str]]:

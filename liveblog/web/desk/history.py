@@ -29,6 +29,7 @@ from liveblog.web.desk.access import DeskSession
 from liveblog.web.desk.blogs import Place, _common, _language, _moment
 from liveblog.web.desk.pages import render
 from liveblog.web.i18n import N_
+from liveblog.web.reader.models import UNVERIFIED
 from liveblog.web.services import Services, ServicesDep
 
 router = APIRouter()
@@ -42,6 +43,8 @@ TEXT_FIELDS = (
     ("source", N_("Source")),
     ("correction", N_("Correction note")),
 )
+MARKED_UNVERIFIED = N_("marked not verified")
+UNMARKED_UNVERIFIED = N_("“not verified” removed")
 NO_REVISION = N_("This entry has no revision %(number)s. Choose two of the revisions listed.")
 
 
@@ -100,6 +103,8 @@ def flag_changes(
         found.append((_("Key event"), yes_no[older.key_event], yes_no[newer.key_event]))
     if older.pinned != newer.pinned:
         found.append((_("Pinned"), yes_no[older.pinned], yes_no[newer.pinned]))
+    if older.unverified != newer.unverified:
+        found.append((_(UNVERIFIED), yes_no[older.unverified], yes_no[newer.unverified]))
     if older.published_at != newer.published_at:
         found.append((_("Time of the entry"), when(older.published_at), when(newer.published_at)))
     return found
@@ -107,7 +112,8 @@ def flag_changes(
 
 def badges(revisions: list[Revision], _: Callable[[str], str]) -> dict[int, list[str]]:
     """Each revision's badges: "minor" when its editor marked it so, "correction" when it
-    brought a new correction note."""
+    brought a new correction note, "marked unverified" / "unverified label removed" when it
+    changed the flag (the first revision: when it was posted with it)."""
     found: dict[int, list[str]] = {}
     previous: Revision | None = None
     for revision in revisions:
@@ -116,6 +122,8 @@ def badges(revisions: list[Revision], _: Callable[[str], str]) -> dict[int, list
             marks.append(_("minor"))
         if revision.correction and (previous is None or previous.correction != revision.correction):
             marks.append(_("correction"))
+        if revision.unverified != (previous.unverified if previous else False):
+            marks.append(_(MARKED_UNVERIFIED if revision.unverified else UNMARKED_UNVERIFIED))
         found[revision.number] = marks
         previous = revision
     return found

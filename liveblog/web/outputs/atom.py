@@ -13,7 +13,8 @@ The document::
 
 Each ``<entry>`` has ``<id>`` (the permalink), ``<title type="text">``, ``<link
 rel="alternate">``, ``<published>``, ``<updated>`` (every change moves it), an ``<author>`` per
-name of its byline while the blog shows them, ``<category term="key-event">`` for key events, and
+name of its byline while the blog shows them, ``<category term="key-event">`` for key events,
+``<category term="unverified">`` for entries not independently verified, and
 ``<content type="html">``: the entry's HTML as escaped text (what feed readers expect of
 ``type="html"``; the HTML can hold anything without ending the element). Times are RFC 3339
 with their offset (UTC).
@@ -29,6 +30,7 @@ from liveblog.web.outputs.xml_text import child, document, root
 ATOM = "http://www.w3.org/2005/Atom"
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 KEY_EVENT_TERM = "key-event"
+UNVERIFIED_TERM = "unverified"
 
 
 def render(feed: Feed) -> str:
@@ -56,6 +58,8 @@ def render(feed: Feed) -> str:
             child(child(entry, "author"), "name", name)
         if item.key_event:
             child(entry, "category", term=KEY_EVENT_TERM, label=feed.key_event_label)
+        if item.unverified:
+            child(entry, "category", term=UNVERIFIED_TERM, label=feed.unverified_label)
         child(entry, "content", item.content_html, type="html")
     for tombstone in feed.tombstones:
         child(element, "at:deleted-entry", ref=tombstone.ref, when=rfc3339(tombstone.when))

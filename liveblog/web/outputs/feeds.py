@@ -15,7 +15,14 @@ What a feed holds:
   a minor one too, pinning). The title is the headline, else the first words of the text; the
   content is the sanitised HTML of the text (the same the page shows) followed by the correction
   note and the source, labelled in the blog's language (an attribution phrase as written, see
-  :mod:`liveblog.domain.sources`). The byline names the authors while the blog shows them.
+  :mod:`liveblog.domain.sources`). Photos served by the site (``/media/…``) get absolute
+  addresses, as feed readers show them away from it. The byline names the authors while the
+  blog shows them.
+  An entry marked ``unverified`` starts its content with the label the page shows ("Nicht
+  unabhängig überprüfbar"), and its title too: titles travel alone (feed readers' lists,
+  notifications, tickers, social posts made from feeds), and a claim that no one could verify
+  must not reach anyone without its caveat. Formats with categories also carry it as one
+  (``unverified``).
 * **Tombstones**: the ``feed_tombstones`` most recently deleted entries (ids and deletion
   times only, nothing of their text), so a reader that holds one can drop it. Only Atom can say
   so (RFC 6721); RSS and JSON Feed simply stop listing the entry. Every feed of a blog carries
@@ -46,10 +53,12 @@ from liveblog.config import Settings
 from liveblog.domain.bylines import shown_names
 from liveblog.domain.models import Blog, Entry
 from liveblog.domain.sources import source_line
+from liveblog.figures import absolute_photos
 from liveblog.storage import blogs as blog_rows
 from liveblog.storage import reads
 from liveblog.web import i18n
 from liveblog.web.outputs.xml_text import clean
+from liveblog.web.reader.models import UNVERIFIED
 
 _SPACE = re.compile(r"\s+")
 
@@ -101,6 +110,8 @@ class Item:
     key_event: bool
     authors: tuple[str, ...]
     """The byline's names while the blog shows its authors, else empty."""
+    unverified: bool = False
+    """Not independently verified: the title and the content start with the label."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,8 @@ class Feed:
     """Who publishes the feed: the site's name."""
     key_event_label: str
     """"Key event" in the blog's language (the category of key events)."""
+    unverified_label: str
+    """"Not independently verified" in the blog's language (the category of such entries)."""
     items: tuple[Item, ...]
     tombstones: tuple[Tombstone, ...]
 
@@ -177,6 +190,7 @@ def read_feed(
         updated=updated,
         author=clean(settings.site_name),
         key_event_label=clean(_("Key event")),
+        unverified_label=clean(_(UNVERIFIED)),
         items=items,
         tombstones=tombstones,
     )
@@ -190,15 +204,19 @@ def _permalink(base: str, slug: str, entry_id: int) -> str:
 def _item(entry: Entry, blog: Blog, base: str, _: Callable[[str], str]) -> Item:
     url = _permalink(base, blog.slug, entry.id)
     authors = tuple(clean(n) for n in shown_names(entry.authors)) if blog.show_authors else ()
+    title = clean(entry_title(entry)).strip() or clean(blog.title)
+    if entry.unverified:
+        title = f"{clean(_(UNVERIFIED))}: {title}"
     return Item(
         id=url,
         url=url,
-        title=clean(entry_title(entry)).strip() or clean(blog.title),
-        content_html=clean(content_html(entry, _)),
+        title=title,
+        content_html=clean(absolute_photos(content_html(entry, _), base)),
         published=entry.published_at,
         updated=entry.updated_at,
         key_event=entry.key_event,
         authors=authors,
+        unverified=entry.unverified,
     )
 
 
@@ -210,8 +228,12 @@ def entry_title(entry: Entry) -> str:
 def content_html(entry: Entry, _: Callable[[str], str]) -> str:
     """The entry as HTML for a feed: its sanitised text, then the correction note and the
     source (plain text, escaped), labelled with ``_`` unless it is an attribution phrase
-    (:mod:`liveblog.domain.sources`)."""
+    (:mod:`liveblog.domain.sources`). An unverified entry starts with the page's label."""
     parts = [Markup(entry.body_html)]  # noqa: S704 - sanitised when it was stored
+    if entry.unverified:
+        parts.insert(
+            0, Markup('<p class="unverified"><strong>{}</strong></p>').format(_(UNVERIFIED))
+        )
     if entry.correction:
         parts.append(
             Markup("<p><strong>{}</strong>: {}</p>").format(_("Correction"), entry.correction)

@@ -4,8 +4,9 @@ The object has ``version``, ``title``, ``home_page_url`` (the blog's page), ``fe
 feed's own URL), ``description``, ``language``, ``authors`` (the site's name) and, with a WebSub
 hub, ``hubs: [{"type": "WebSub", "url": ...}]``. Each of its ``items`` has ``id`` and ``url``
 (the permalink), ``title``, ``content_html``, ``date_published`` (``published_at``),
-``date_modified`` (``updated_at``, moved by every change), ``tags`` (``["key-event"]`` for key
-events) and ``authors`` while the blog shows bylines. Times are RFC 3339 with their offset.
+``date_modified`` (``updated_at``, moved by every change), ``tags`` (``"key-event"`` for key
+events, ``"unverified"`` for entries not independently verified) and ``authors`` while the
+blog shows bylines. Times are RFC 3339 with their offset.
 
 JSON Feed has no way to say an entry was deleted: it just leaves the feed (the Atom feed has
 its tombstone). The texts are the cleaned ones of :class:`~.feeds.Feed`; ``json.dumps`` escapes
@@ -18,7 +19,7 @@ import json
 from typing import Any
 
 from liveblog.domain.serialize import rfc3339
-from liveblog.web.outputs.atom import KEY_EVENT_TERM
+from liveblog.web.outputs.atom import KEY_EVENT_TERM, UNVERIFIED_TERM
 from liveblog.web.outputs.feeds import Feed
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -47,8 +48,11 @@ def render(feed: Feed) -> str:
             "date_published": rfc3339(entry.published),
             "date_modified": rfc3339(entry.updated),
         }
-        if entry.key_event:
-            item["tags"] = [KEY_EVENT_TERM]
+        tags = [KEY_EVENT_TERM] if entry.key_event else []
+        if entry.unverified:
+            tags.append(UNVERIFIED_TERM)
+        if tags:
+            item["tags"] = tags
         if entry.authors:
             item["authors"] = [{"name": name} for name in entry.authors]
         items.append(item)

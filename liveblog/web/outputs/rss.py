@@ -64,5 +64,7 @@ def render(feed: Feed) -> str:
         child(item, "atom:updated", rfc3339(entry.updated))
         if entry.key_event:
             child(item, "category", feed.key_event_label)
+        if entry.unverified:
+            child(item, "category", feed.unverified_label)
         child(item, "description", entry.content_html)
     return document(element)

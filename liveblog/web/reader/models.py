@@ -10,10 +10,16 @@ from markupsafe import Markup
 
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.sources import is_phrase
+from liveblog.figures import eager
 from liveblog.web import dates
+from liveblog.web.i18n import N_
 from liveblog.web.reader.folding import Folded, fold_body
 from liveblog.web.reader.typography import typeset_headline
 
+UNVERIFIED = N_("Not independently verified")
+"""The label of an entry marked ``unverified``: at the top of its ``<article>``
+(``_macros.html``), at the start of its feed title and content and of its structured data's
+``articleBody``."""
 LIVE_POLL_MS = 10_000
 """How often the live client polls when it cannot use the event stream."""
 LIVE_CLOSED_POLL_MS = 300_000
@@ -99,6 +105,9 @@ class EntryView:
     byline: str = ""
     """"By Anna Schmidt and Ben Ott" in the blog's language, while the blog shows authors
     (only those with a display name); empty otherwise."""
+    eager: bool = False
+    """The first entry of a page: its photos are on the first screen and load at once
+    (the others load lazily, as stored; entries arriving live too)."""
 
     @property
     def correction(self) -> str | None:
@@ -115,7 +124,7 @@ class EntryView:
     @property
     def body(self) -> Markup:
         # Sanitised by render.markdown_to_html when it was stored.
-        return Markup(self.entry.body_html)  # noqa: S704
+        return Markup(self._body_html)  # noqa: S704
 
     @property
     def source(self) -> str | None:
@@ -136,10 +145,19 @@ class EntryView:
         return self.entry.key_event
 
     @property
+    def unverified(self) -> bool:
+        """Shown as "not independently verified" at the top of the entry."""
+        return self.entry.unverified
+
+    @property
     def folded(self) -> Folded | None:
         """A pinned entry's body as a visible lead and the rest behind "show more" (``None``:
         not pinned, or short enough to show whole)."""
-        return fold_body(self.entry.body_html) if self.entry.pinned else None
+        return fold_body(self._body_html) if self.entry.pinned else None
+
+    @property
+    def _body_html(self) -> str:
+        return eager(self.entry.body_html) if self.eager else self.entry.body_html
 
 
 @dataclass(frozen=True)

@@ -130,10 +130,11 @@ def lifetime(settings: Settings, blog: Blog) -> str | None:
     return None if blog.is_open else closed_cache_control(settings)
 
 
-def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
+def entry_view(entry: PublicEntry, blog: Blog, header: Header, *, eager: bool = False) -> EntryView:
     """An entry as the page shows it: the time alone on the dateline's day, else with date.
     Both forms go into the page, so live updates can re-apply the rule when the day moves on.
-    Its byline only while the blog shows authors (and ``entry`` carries them)."""
+    Its byline only while the blog shows authors (and ``entry`` carries them). ``eager``: the
+    page's first entry, whose photos load at once."""
     day = dates.iso_day(entry.published_at, blog.timezone)
     zone = dates.zone_for(entry.published_at, blog.timezone)
     short = dates.entry_time(entry.published_at, blog.language, zone, with_date=False)
@@ -150,6 +151,7 @@ def entry_view(entry: PublicEntry, blog: Blog, header: Header) -> EntryView:
         **_later_time("edited", entry.edited_at, day, blog),
         **_later_time("corrected", entry.corrected_at, day, blog),
         byline=_byline(entry, blog),
+        eager=eager,
     )
 
 
@@ -233,8 +235,10 @@ def blog_page(
                 blog=header,
                 live=live_client(blog, view, timeline.next_cursor),
                 entries=[
-                    entry_view(PublicEntry.of(e, authors=blog.show_authors), blog, header)
-                    for e in items
+                    entry_view(
+                        PublicEntry.of(e, authors=blog.show_authors), blog, header, eager=n == 0
+                    )
+                    for n, e in enumerate(items)
                 ],
                 orders=orders,
                 filters=filters,
@@ -325,7 +329,7 @@ def entry_page(
                 sharing=sharing,
                 oembed=discovery_href(settings, f"{header.href}/entries/{entry.id}"),
                 blog=header,
-                entry=entry_view(public, blog, header),
+                entry=entry_view(public, blog, header, eager=True),
                 back_href=back_href(conn, blog, entry, settings.page_size, cursor_key),
             )
         )

@@ -11,7 +11,8 @@
 * An entry's permalink carries the entry's ``BlogPosting`` alone, ``isPartOf`` its blog.
 
 A ``BlogPosting`` has the entry's ``headline`` (else its first words, ``render.entry_title``),
-``datePublished``, ``dateModified`` (``updated_at``: any change), ``articleBody`` as plain text,
+``datePublished``, ``dateModified`` (``updated_at``: any change), ``articleBody`` as plain text
+(an entry marked ``unverified`` starts it with the page's label, see :func:`_article_body`),
 its source as written as ``creditText`` (without the label pages give a name, see
 :mod:`liveblog.domain.sources`), its permalink as ``url`` and, while the blog shows authors
 (``show_authors``), each author with a display name as a ``Person``; no names otherwise.
@@ -45,9 +46,11 @@ from liveblog.domain.bylines import shown_names
 from liveblog.domain.models import Blog
 from liveblog.domain.public import PublicEntry
 from liveblog.domain.serialize import rfc3339
+from liveblog.figures import photo_urls
 from liveblog.render import plain_text
+from liveblog.web import i18n
 from liveblog.web.brand import brand_of
-from liveblog.web.reader.models import Header
+from liveblog.web.reader.models import UNVERIFIED, Header
 from liveblog.web.urls import base_url
 
 CONTEXT = "https://schema.org"
@@ -174,14 +177,33 @@ def _update(site: Site, blog: Blog, entry: PublicEntry) -> dict[str, Any]:
         "headline": entry_title(entry),
         "datePublished": rfc3339(entry.published_at),
         "dateModified": rfc3339(entry.updated_at),
-        "articleBody": plain_text(entry.body_html),
+        "articleBody": _article_body(blog, entry),
     }
+    images = [_absolute(site.base, url) for url in photo_urls(entry.body_html)]
+    if images:  # each photo's widest file
+        data["image"] = images
     if entry.source:
         data["creditText"] = entry.source
     names = shown_names(entry.authors or ()) if blog.show_authors else []
     if names:
         data["author"] = [{"@type": "Person", "name": name} for name in names]
     return data
+
+
+def _article_body(blog: Blog, entry: PublicEntry) -> str:
+    """The entry's text; one marked ``unverified`` starts with the page's label ("Nicht
+    unabhängig überprüfbar."). schema.org has no property that says a claim was not verified:
+    ``creativeWorkStatus`` names a work's editorial stage (Draft, Published, Obsolete...), and a
+    value other than those would read as "not final" to search engines, not as "not
+    verified"; a ``ClaimReview`` is a fact-checker's verdict on a claim, which this is not. So
+    the caveat goes where the page has it, in the text, and travels with every snippet or
+    summary made of ``articleBody``. The headline stays as the page shows it (structured data
+    must match the visible headline)."""
+    text = plain_text(entry.body_html)
+    if not entry.unverified:
+        return text
+    label = i18n.translator(blog.language)(UNVERIFIED)
+    return f"{label}.\n\n{text}"
 
 
 def script_json(data: dict[str, Any]) -> Markup:

@@ -13,7 +13,12 @@
    The "Publication" choice sends `status`: editors publish now, schedule (`publish_at` from a
    date-time field read in the blog's zone, see desk.js) or save a draft; contributors save a
    draft or submit it for review. An unpublished entry goes to the queue (desk-queue.js, told by
-   the event `liveblog:queue-changed` on the page's `.desk-app`), not to the list of entries. */
+   the event `liveblog:queue-changed` on the page's `.desk-app`), not to the list of entries.
+
+   Photos (desk-media.js) go into the text as `![alt](media:ID "credit")`; a post waits for
+   their uploads and for the alt text of each. "Not independently verified" is the entry field
+   `unverified`; the preview shows the readers' label while it is ticked. The API's field errors
+   (422: a photo without alt text, say) show under their fields. */
 
 (() => {
   "use strict";
@@ -21,6 +26,7 @@
   const desk = window.liveblogDesk;
   if (!desk || !desk.compose) return;
   const { app, cfg, compose, say, shortcut, call, problem, controls, read, fill, time } = desk;
+  const media = desk.media || { sync() {}, ready: () => true, reset() {} }; // desk-media.js
   const entries = desk.entries;
 
   const draftStore = {
@@ -60,6 +66,7 @@
   const previewBody = app.querySelector(".desk-preview__body");
   const previewHeadline = app.querySelector(".desk-preview__headline");
   const previewSource = app.querySelector(".desk-preview__source");
+  const previewUnverified = app.querySelector(".desk-preview__unverified");
   let previewTimer = 0;
   let previewRun = 0;
   let sending = false;
@@ -99,7 +106,7 @@
 
   function empty() {
     const v = read(compose);
-    return !v.body.trim() && !v.headline && !v.source && !v.key_event && !v.pinned;
+    return !v.body.trim() && !v.headline && !v.source && !v.key_event && !v.pinned && !v.unverified;
   }
 
   function keep() {
@@ -114,6 +121,8 @@
     compose.reset();
     publishAt.value = "";
     showChoice();
+    desk.clearFieldErrors(compose);
+    media.reset(compose);
     draftStore.clear();
     preview();
     c.body.focus();
@@ -141,6 +150,7 @@
     previewHeadline.hidden = !v.headline;
     previewSource.textContent = v.source ? sourceLine(v.source) : "";
     previewSource.hidden = !v.source;
+    if (previewUnverified) previewUnverified.hidden = !v.unverified;
     window.clearTimeout(previewTimer);
     const run = ++previewRun;
     if (!v.body.trim()) {
@@ -166,6 +176,7 @@
       c.body.focus();
       return;
     }
+    if (!media.ready(compose, status)) return; // a photo uploading, or one without alt text
     const fingerprint = JSON.stringify(values);
     const draft = draftStore.load() || {};
     // One key per composed entry: a retry of the same text reuses it, changed text gets a new one.
@@ -175,6 +186,7 @@
     }
     draftStore.save({ ...draft, values });
     sending = true;
+    desk.clearFieldErrors(compose);
     compose.setAttribute("aria-busy", "true");
     say(status, cfg.labelPosting);
     const result = await call("POST", "/entries", values, { "Idempotency-Key": draft.key });
@@ -195,6 +207,7 @@
     if (result.status === 422 && result.data && JSON.stringify(result.data).includes("Idempotency-Key")) {
       draftStore.save({ values }); // the key belongs to another text: the next try gets a new one
     }
+    desk.showFieldErrors(compose, result); // e.g. a photo without alt text, under the text
     say(status, problem(result));
   }
 
@@ -230,6 +243,7 @@
   const draft = draftStore.load();
   if (draft && draft.values && empty()) {
     fill(compose, draft.values);
+    media.sync(compose);
     say(status, cfg.labelRestored);
   }
   showChoice();

@@ -8,6 +8,8 @@
      The edit form also has the correction note (sent only when changed; empty removes it) and
      "minor edit" (sent as `minor: true` only when ticked, and only with another change). The
      API's field errors (422) are shown under their fields, as on the other desk forms.
+   - The edit form takes photos as the compose form does (desk-media.js) and has the
+     "not independently verified" checkbox (`unverified`, sent when changed).
    - Pin and key event toggles change one flag: on 412 they are applied to the current version
      once more (that overwrites no text).
    - Delete asks first; on 412 it asks again whether to delete the changed entry.
@@ -19,11 +21,11 @@
 
   const desk = window.liveblogDesk;
   if (!desk) return;
-  const { cfg, list, say, shortcut, call, problem, controls, read, fill } = desk;
+  const { cfg, list, say, shortcut, call, problem, controls, read, fill, clearFieldErrors, showFieldErrors } = desk;
   const { status, articleOf, flags, setState, replaceArticle, removeWrapper } = desk.entries;
   const editTemplate = document.getElementById("desk-edit-form");
   const conflictTemplate = document.getElementById("desk-conflict");
-  const FIELDS = ["headline", "body", "source", "key_event", "pinned"];
+  const FIELDS = ["headline", "body", "source", "key_event", "pinned", "unverified"];
 
   function pathOf(wrapper) {
     return "/entries/" + wrapper.dataset.entryId;
@@ -82,6 +84,7 @@
     fill(form, result.data);
     if (byline && byline.ok && byline.data) desk.setAuthors(form, byline.data.items);
     controls(form).correction.value = result.data.correction || "";
+    if (desk.media) desk.media.sync(form); // a card for each photo of the text
     form.etag = result.etag;
     form.start = read(form);
     form.startCorrection = controls(form).correction.value.trim();
@@ -132,46 +135,6 @@
     return changed;
   }
 
-  // -- field errors: as the other desk forms show them (templates/desk/_admin_macros.html) ----
-
-  function clearFieldErrors(form) {
-    for (const error of form.querySelectorAll(".admin-error[data-for]")) {
-      const control = form.querySelector('[data-field="' + error.dataset.for + '"]');
-      if (control) {
-        control.removeAttribute("aria-invalid");
-        const described = (control.getAttribute("aria-describedby") || "").split(" ");
-        const rest = described.filter((id) => id && id !== error.id);
-        if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
-        else control.removeAttribute("aria-describedby");
-      }
-      error.remove();
-    }
-  }
-
-  /** Each bad field's message under the field; whether any field of the form was named. */
-  function showFieldErrors(form, result) {
-    const data = result.status === 422 ? result.data || {} : {};
-    const errors = Array.isArray(data.errors) ? data.errors : [];
-    const c = controls(form);
-    let shown = false;
-    for (const error of errors) {
-      const control = c[error.field];
-      if (!control || form.querySelector('.admin-error[data-for="' + error.field + '"]')) continue;
-      const message = document.createElement("p");
-      message.className = "admin-error";
-      message.id = control.id + "-error";
-      message.dataset.for = error.field;
-      message.textContent = error.detail;
-      control.closest(".admin-field").append(message);
-      control.setAttribute("aria-invalid", "true");
-      const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-      control.setAttribute("aria-describedby", [message.id, ...described].join(" "));
-      if (!shown) control.focus();
-      shown = true;
-    }
-    return shown;
-  }
-
   function cancelEdit(wrapper, form) {
     if (Object.keys(changes(form)).length && !window.confirm(cfg.labelConfirmDiscard)) return;
     closeEdit(wrapper);
@@ -207,6 +170,7 @@
       say(formStatus, cfg.labelEmptyBody);
       return;
     }
+    if (desk.media && !desk.media.ready(form, formStatus)) return; // an upload, a photo without alt text
     form.saving = true;
     clearFieldErrors(form);
     say(formStatus, cfg.labelSaving);
@@ -241,6 +205,7 @@
       source: theirs.source || null,
       key_event: theirs.key_event,
       pinned: theirs.pinned,
+      unverified: Boolean(theirs.unverified),
     };
     form.startCorrection = (theirs.correction || "").trim();
     setState(wrapper, theirs);

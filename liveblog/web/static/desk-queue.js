@@ -312,11 +312,13 @@
       body: entry.body || "",
       source: entry.source || null,
       key_event: Boolean(entry.key_event),
+      unverified: Boolean(entry.unverified),
     };
     c.headline.value = start.headline || "";
     c.body.value = start.body;
     c.source.value = start.source || "";
     c.key_event.checked = start.key_event;
+    if (c.unverified) c.unverified.checked = start.unverified;
     formButtons(form, item, labels.labelSave, "edit");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -325,6 +327,7 @@
         body: c.body.value,
         source: c.source.value.trim() || null,
         key_event: c.key_event.checked,
+        unverified: c.unverified ? c.unverified.checked : start.unverified,
       };
       const changed = {};
       for (const key of Object.keys(now)) if (now[key] !== start[key]) changed[key] = now[key];

@@ -6,6 +6,8 @@
      inline script), the JSON API call and the helpers for entry forms and status messages.
    - desk-entries.js: the live list of entries from the blog's event stream.
    - desk-edit.js: edit in place, the side-by-side view on conflicts, pin, key event and delete.
+   - desk-media.js: photos in the compose and edit forms: upload (picker, drop, paste) with
+     progress, a card per photo for its alt text, credit and caption (`liveblogDesk.media`).
    - desk-compose.js: the compose form: draft, preview and posting (publish now, schedule, save
      as a draft, submit for review).
    - desk-queue.js: the queue of unpublished entries (drafts, submitted, scheduled) and what
@@ -88,6 +90,7 @@
       source: c.source.value.trim() || null,
       key_event: c.key_event.checked,
       pinned: c.pinned.checked,
+      ...(c.unverified ? { unverified: c.unverified.checked } : {}),
       ...(c.authors ? { authors: authorsOf(c.authors) } : {}),
     };
   }
@@ -112,7 +115,49 @@
     c.source.value = values.source || "";
     c.key_event.checked = Boolean(values.key_event);
     c.pinned.checked = Boolean(values.pinned);
+    if (c.unverified) c.unverified.checked = Boolean(values.unverified);
     setAuthors(form, values.authors);
+  }
+
+  // -- field errors: as the other desk forms show them (templates/desk/_admin_macros.html) ----
+
+  function clearFieldErrors(form) {
+    for (const error of form.querySelectorAll(".admin-error[data-for]")) {
+      const control = form.querySelector('[data-field="' + error.dataset.for + '"]');
+      if (control) {
+        control.removeAttribute("aria-invalid");
+        const described = (control.getAttribute("aria-describedby") || "").split(" ");
+        const rest = described.filter((id) => id && id !== error.id);
+        if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+        else control.removeAttribute("aria-describedby");
+      }
+      error.remove();
+    }
+  }
+
+  /** Each bad field's message (a 422's `errors`) under the field, the first one focused;
+      whether any field of the form was named. */
+  function showFieldErrors(form, result) {
+    const data = result.status === 422 ? result.data || {} : {};
+    const errors = Array.isArray(data.errors) ? data.errors : [];
+    const c = controls(form);
+    let shown = false;
+    for (const error of errors) {
+      const control = c[error.field];
+      if (!control || form.querySelector('.admin-error[data-for="' + error.field + '"]')) continue;
+      const message = document.createElement("p");
+      message.className = "admin-error";
+      message.id = control.id + "-error";
+      message.dataset.for = error.field;
+      message.textContent = error.detail;
+      control.closest(".admin-field").append(message);
+      control.setAttribute("aria-invalid", "true");
+      const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      control.setAttribute("aria-describedby", [message.id, ...described].join(" "));
+      if (!shown) control.focus();
+      shown = true;
+    }
+    return shown;
   }
 
   // -- times in the blog's zone (the desk's date-time fields are wall times there) -------------
@@ -175,5 +220,22 @@
     if (compose) controls(compose).body.focus();
   }
 
-  window.liveblogDesk = { app, cfg, list, compose, say, shortcut, call, problem, controls, read, fill, focusCompose, time, setAuthors };
+  window.liveblogDesk = {
+    app,
+    cfg,
+    list,
+    compose,
+    say,
+    shortcut,
+    call,
+    problem,
+    controls,
+    read,
+    fill,
+    focusCompose,
+    time,
+    setAuthors,
+    clearFieldErrors,
+    showFieldErrors,
+  };
 })();

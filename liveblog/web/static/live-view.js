@@ -85,7 +85,16 @@
     function build(html) {
       const template = document.createElement("template");
       template.innerHTML = html;
-      return template.content.firstElementChild;
+      const article = template.content.firstElementChild;
+      // A page without embeds has no embeds.js (nor frame-src): the first entry with one that
+      // arrives loads it, marked "late" (see embeds.js).
+      if (article && !window.liveblogEmbeds && article.querySelector("figure.embed")) {
+        window.liveblogEmbeds = "late";
+        const script = document.createElement("script");
+        script.src = "/static/embeds.js";
+        document.head.append(script);
+      }
+      return article;
     }
 
     /** Whether `article` comes after an article at `key` on this page. */

@@ -40,9 +40,9 @@ def test_post_returns_the_entry_with_rendered_html_and_etag(
     assert response.status_code == 201
     entry = response.json()
     assert set(entry) == {
-        "id", "version", "headline", "body", "body_html", "key_event", "pinned", "source",
-        "published_at", "updated_at", "edited_at", "correction", "corrected_at", "revision",
-        "status", "publish_at", "authors",
+        "id", "version", "headline", "body", "body_html", "key_event", "pinned", "unverified",
+        "source", "published_at", "updated_at", "edited_at", "correction", "corrected_at",
+        "revision", "status", "publish_at", "authors",
     }  # fmt: skip
     assert (entry["status"], entry["publish_at"]) == ("published", None)
     assert (entry["edited_at"], entry["correction"], entry["revision"]) == (None, None, 1)

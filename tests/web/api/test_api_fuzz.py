@@ -21,7 +21,8 @@ from liveblog.web import create_app
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
     path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     db = Database(f"sqlite:///{path}")
-    app = create_app(Settings(database_url=f"sqlite:///{path}"), db=db)
+    media_dir = tmp_path_factory.mktemp("fuzz-media")
+    app = create_app(Settings(database_url=f"sqlite:///{path}", media_dir=str(media_dir)), db=db)
     actions = app.state.services.actions
     admin = actions.create_user("fuzz@example.org", "admin", "correct horse battery")
     _, token = actions.create_token(admin.email)
@@ -61,6 +62,7 @@ OPERATIONS = [
     ("GET", "/api/v1/blogs/{slug}/entries/{entry_id}/authors"),
     ("GET", "/api/v1/blogs/{slug}/queue"),
     ("PUT", "/api/v1/blogs/{slug}/presence"),
+    ("POST", "/api/v1/blogs/{slug}/media"),
 ]
 
 

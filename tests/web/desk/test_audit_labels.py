@@ -19,7 +19,7 @@ def _written() -> set[str]:
     found |= {f"entry.{s.value}" for s in EntryStatus if s is not EntryStatus.PUBLISHED}
     found.add("entry.discarded")
     for path in ACTIONS_DIR.glob("*.py"):
-        found |= set(re.findall(r'"((?:blog|entry|member)\.[a-z_]+)"', path.read_text()))
+        found |= set(re.findall(r'"((?:blog|entry|member|media)\.[a-z_]+)"', path.read_text()))
     return found
 
 

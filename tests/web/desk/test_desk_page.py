@@ -79,7 +79,9 @@ def test_a_contributor_writes_drafts_but_gets_no_buttons_on_entries(
     assert 'value="scheduled"' not in html
     assert 'class="desk-queue"' in html
     assert 'data-publisher="false"' in html
-    assert "<template" not in html  # no tools, no edit form for published entries
+    # No tools, no edit form for published entries (only the photo card, for their drafts).
+    assert '<template id="desk-entry-tools"' not in html
+    assert '<template id="desk-edit-form"' not in html
     assert 'data-writable="false"' in html
     assert "Dam holds" in html
 

@@ -91,7 +91,10 @@ def test_a_contributor_compares_any_two_revisions(
     assert "From revision 1 to revision 2" in html
     assert "The dam <del>holds.</del><ins>broke.</ins>\nWater is rising." in html
     assert "(unchanged)" in html  # the headline
-    assert "Key event, pinning and time of the entry are unchanged." in html
+    assert (
+        "Key event, pinning, time of the entry and the “not independently verified” label "
+        "are unchanged." in html
+    )
     backwards = log_in(app, t.contributor.email).get(_path(entry, "a=3&b=1")).text
     assert "<del>broke.</del><ins>holds.</ins>" in backwards
     assert "<del>Earlier we said &lt;the dam&gt; held.</del>" in backwards

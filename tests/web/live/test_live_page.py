@@ -502,6 +502,7 @@ class Scenario:
                 headline=f"Schlagzeile {a}" if b % 3 else None,
                 key_event=b % 2 == 0,
                 pinned=pinned,
+                unverified=a % 4 == 1,
                 published_at=now - timedelta(minutes=a % 3000),
             )
             self.visible.append(entry.id)
@@ -541,7 +542,15 @@ class Scenario:
                 self._update(entry_id, {"pinned": True})
                 self.pinned = entry_id
             else:
-                field = ("body", "headline", "key_event", "published_at", "correction", "minor")
+                field = (
+                    "body",
+                    "headline",
+                    "key_event",
+                    "published_at",
+                    "correction",
+                    "minor",
+                    "unverified",
+                )
                 current = self._current(entry_id)
                 changes: dict[str, dict[str, Any]] = {
                     "body": {"body": f"Geändert {b}"},
@@ -550,6 +559,7 @@ class Scenario:
                     "published_at": {"published_at": now - timedelta(minutes=b % 3000)},
                     "correction": {"correction": None if current.correction else f"Korr. {b}"},
                     "minor": {"body": f"Tippfehler {b}", "minor": True},
+                    "unverified": {"unverified": not current.unverified},
                 }
                 self._update(entry_id, changes[field[b % len(field)]])
 
