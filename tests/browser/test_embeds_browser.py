@@ -252,7 +252,11 @@ def test_a_broken_stored_choice_is_ignored(
     blog, _, _ = with_embeds(live_server)
     reader = open_reader(browser, live_server, readers)
     page = reader.page
-    page.add_init_script(f"localStorage.setItem('{STORAGE_KEY}', '{{not json')")
+    # Init scripts run in every frame: only the reader page's own storage gets the bad value
+    # (a provider's frame may not touch its storage at all).
+    page.add_init_script(
+        f"if (window.top === window) localStorage.setItem('{STORAGE_KEY}', '{{not json')"
+    )
     open_blog(reader, live_server, blog)
     page.wait_for_load_state("networkidle")
     assert reader.outside() == []
