@@ -44,6 +44,11 @@ class PhotoReference:
     credit: str
 
 
+EMBED_START = '<figure class="embed"'
+"""How an embed's placeholder starts in an entry's HTML and in a page: what pages look for to
+link the consent script and to allow the providers' frames (an editor's text cannot produce
+it: its quotes and brackets are escaped)."""
+
 SIZES = "(min-width: 48rem) 44rem, 100vw"
 """How wide a photo is shown: the reader column (44rem) on wide screens, else the screen."""
 LAZY = ' loading="lazy"'
@@ -123,7 +128,7 @@ def embed_html(embed: Embed, url: str, *, language: str) -> str:
     name = escape(embed.name)
     link = escape(url)
     return (
-        f'<figure class="embed" data-embed-provider="{embed.provider}"'
+        f'{EMBED_START} data-embed-provider="{embed.provider}"'
         f' data-embed-src="{escape(embed.src)}">'
         '<div class="embed-consent">'
         f'<p class="embed-title">{name}</p>'

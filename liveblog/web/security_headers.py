@@ -26,6 +26,7 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveblog.domain.embeds import FRAME_ORIGINS
+from liveblog.figures import EMBED_START
 
 _OWN_RESOURCES = "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
 CONTENT_SECURITY_POLICY = f"{_OWN_RESOURCES}; frame-ancestors 'self'"
@@ -33,9 +34,7 @@ CONTENT_SECURITY_POLICY = f"{_OWN_RESOURCES}; frame-ancestors 'self'"
 EMBED_FRAMES = "frame-src " + " ".join(FRAME_ORIGINS)
 """What a page with embeds of other sites' posts and videos may frame (embeds.js loads them
 after a reader's click): their providers' origins, nothing else."""
-_EMBED_PLACEHOLDER = b'<figure class="embed"'
-"""How an embed's placeholder starts in a page (liveblog.render; an editor's text cannot
-produce it: its quotes and brackets are escaped)."""
+_EMBED_PLACEHOLDER = EMBED_START.encode()
 
 
 def framed_by(sources: str) -> str:

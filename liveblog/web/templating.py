@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from liveblog.figures import EMBED_START
 from liveblog.web import i18n
 from liveblog.web.static_files import static_url
 
@@ -28,5 +29,6 @@ def environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.globals["static_url"] = static_url
+    env.globals["EMBED_START"] = EMBED_START
     i18n.install(env, language)
     return env
